@@ -1,0 +1,161 @@
+# lab.sh: build a NAT lab out of network namespaces (sourced by e2e tests).
+#
+#            public segment 203.0.113.0/24 (a bridge in namespace <P>pub)
+#     .2 rdv host      .11 router A (WAN)      .12 router B (WAN)  ...
+#                          | LAN 10.1.0.0/24         | LAN 10.2.0.0/24
+#                       hosts .2, .3 ...          hosts .2, .3 ...
+#
+# Routers NAT their LAN to their WAN address with nftables:
+#   eim   masquerade         (endpoint-independent mapping: the source port is
+#                             kept when free, so one socket has one mapping)
+#   edm   masquerade random  (endpoint-dependent mapping: a new random port for
+#                             every new destination, a "symmetric" NAT)
+#   none  plain routing, no NAT (the host is public)
+# and are stateful: inbound only for established/related flows, no port
+# forwarding.  Loss on a WAN link: lab_loss ROUTER PERCENT (nft numgen).
+#
+# Rules (DESIGN.md 6): namespaces are linked only to each other, never to the
+# root namespace or a real interface; every name starts with a per-run
+# prefix; lab_cleanup (installed as an EXIT trap by lab_init) removes exactly
+# what this run made and kills only the processes it started.
+
+LAB_PREFIX=
+LAB_PIDS=()
+LAB_NS=()
+LAB_DIR=
+
+lab_die() { echo "lab: $*" >&2; exit 1; }
+
+# lab_init: unique prefix, scratch dir, cleanup trap.
+lab_init() {
+	[ "$(id -u)" -eq 0 ] || lab_die "needs root (network namespaces)"
+	command -v nft >/dev/null || lab_die "nft not found: apt-get install nftables"
+	LAB_PREFIX="n$(printf '%04x' $(( ($$ ^ RANDOM) & 0xffff )))"
+	LAB_DIR=$(mktemp -d "/tmp/natt-lab.$LAB_PREFIX.XXXXXX")
+	trap lab_cleanup EXIT
+	trap 'exit 130' INT TERM
+	lab_ns_add pub
+	lab_exec pub ip link add br0 type bridge
+	lab_exec pub ip link set br0 up
+	LAB_NEXT_PUB=20
+}
+
+lab_ns() { echo "${LAB_PREFIX}$1"; }
+
+lab_ns_add() {
+	local ns; ns=$(lab_ns "$1")
+	ip netns add "$ns" || lab_die "cannot create namespace $ns"
+	LAB_NS+=("$ns")
+	ip -n "$ns" link set lo up
+}
+
+lab_exec() { local n=$1; shift; ip netns exec "$(lab_ns "$n")" "$@"; }
+
+# lab_bg NS LOGNAME CMD...: start a process in NS, remember its pid.
+lab_bg() {
+	local n=$1 log=$2; shift 2
+	ip netns exec "$(lab_ns "$n")" "$@" >"$LAB_DIR/$log.log" 2>&1 &
+	LAB_PIDS+=($!)
+	echo $!
+}
+
+# lab_link NS1 IF1 NS2 IF2: a veth pair between two lab namespaces.
+lab_link() {
+	ip link add "$2" netns "$(lab_ns "$1")" type veth peer name "$4" netns "$(lab_ns "$3")" ||
+		lab_die "cannot link $1/$2 - $3/$4"
+	lab_exec "$1" ip link set "$2" up
+	lab_exec "$3" ip link set "$4" up
+}
+
+# lab_public_host NAME ADDR: a host directly on the public segment.
+lab_public_host() {
+	local name=$1 addr=$2 n=$((LAB_NEXT_PUB++))
+	lab_ns_add "$name"
+	lab_link "$name" eth0 pub "p$n"
+	lab_exec pub ip link set "p$n" master br0
+	lab_exec "$name" ip addr add "$addr/24" dev eth0
+}
+
+# lab_router NAME TYPE WAN_ADDR LAN_NET (e.g. 10.1.0): a NAT router.
+lab_router() {
+	local name=$1 type=$2 wan=$3 lan=$4 n=$((LAB_NEXT_PUB++))
+	lab_ns_add "$name"
+	lab_link "$name" wan pub "p$n"
+	lab_exec pub ip link set "p$n" master br0
+	lab_exec "$name" ip addr add "$wan/24" dev wan
+	lab_exec "$name" ip link add lan type bridge
+	lab_exec "$name" ip link set lan up
+	lab_exec "$name" ip addr add "$lan.1/24" dev lan
+	lab_exec "$name" sysctl -qw net.ipv4.ip_forward=1
+	local masq
+	case $type in
+	eim) masq="masquerade" ;;
+	edm) masq="masquerade random" ;;
+	none) masq="" ;;
+	*) lab_die "router type $type: want eim, edm or none" ;;
+	esac
+	{
+		echo "table inet lab {"
+		echo " chain forward_f { type filter hook forward priority 0; policy drop;"
+		echo "  ct state established,related accept"
+		echo "  iifname \"lan\" accept"
+		[ "$type" = none ] && echo "  oifname \"lan\" accept"
+		echo " }"
+		echo " chain wan_in { type filter hook prerouting priority -300; }"
+		if [ -n "$masq" ]; then
+			echo " chain nat_post { type nat hook postrouting priority 100;"
+			echo "  oifname \"wan\" $masq"
+			echo " }"
+		fi
+		echo "}"
+	} >"$LAB_DIR/$name.nft"
+	lab_exec "$name" nft -f "$LAB_DIR/$name.nft" || lab_die "nft rules for $name failed"
+	eval "LAB_WAN_$name=$wan LAB_LAN_$name=$lan LAB_NEXTHOST_$name=2"
+}
+
+# lab_host NAME ROUTER: a host on ROUTER's LAN; its address is left in
+# LAB_ADDR (not printed: a command substitution would run in a subshell and
+# lose the bookkeeping that cleanup relies on).
+lab_host() {
+	local name=$1 router=$2 lan wan idx
+	eval "lan=\$LAB_LAN_$router idx=\$LAB_NEXTHOST_$router"
+	eval "LAB_NEXTHOST_$router=$((idx + 1))"
+	lab_ns_add "$name"
+	lab_link "$name" eth0 "$router" "h$idx"
+	lab_exec "$router" ip link set "h$idx" master lan
+	lab_exec "$name" ip addr add "$lan.$idx/24" dev eth0
+	lab_exec "$name" ip route add default via "$lan.1"
+	LAB_ADDR="$lan.$idx"
+}
+
+# lab_loss ROUTER PERCENT: drop PERCENT% of packets entering the router's WAN
+# in both directions (numgen, since tc netem is not available here).
+lab_loss() {
+	local r=$1 pct=$2 match
+	match="numgen random mod 100 lt $pct"
+	[ "$pct" -ge 100 ] && match=""
+	lab_exec "$r" nft add rule inet lab wan_in iifname "wan" $match drop
+	lab_exec "$r" nft add chain inet lab wan_out "{ type filter hook postrouting priority 300; }"
+	lab_exec "$r" nft add rule inet lab wan_out oifname "wan" $match drop
+}
+
+# lab_flush ROUTER: forget every NAT mapping (as a router reboot would).
+lab_flush() {
+	lab_exec "$1" conntrack -F >/dev/null 2>&1 || lab_die "conntrack -F failed in $1"
+}
+
+lab_cleanup() {
+	local pid ns
+	for pid in "${LAB_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${LAB_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	for ns in "${LAB_NS[@]}"; do
+		ip netns del "$ns" 2>/dev/null || true
+	done
+	LAB_PIDS=()
+	LAB_NS=()
+	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
+}

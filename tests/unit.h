@@ -1,0 +1,34 @@
+/*
+ * unit.h: the CUnit runner's registry.  Each tests/test_<module>.c defines
+ * one natt_suite_<module>() that adds its suite; tests/unit_main.c lists
+ * them.  Helpers shared by several suites live here too.
+ */
+#ifndef NATT_TESTS_UNIT_H
+#define NATT_TESTS_UNIT_H
+
+#include <CUnit/CUnit.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct natt_test {
+	const char *name;
+	void (*fn)(void);
+};
+
+/* Adds a suite named name with the tests in list (terminated by {NULL}). */
+int natt_add_suite(const char *name, const struct natt_test *list);
+
+/* Reads a hex string (whitespace ignored) into buf; returns length or -1. */
+long natt_test_unhex(const char *hex, uint8_t *buf, size_t cap);
+
+/* Path of a file under tests/ (uses $srcdir when make check sets it). */
+const char *natt_test_path(const char *rel);
+
+int natt_suite_wire(void);
+int natt_suite_seal(void);
+int natt_suite_replay(void);
+int natt_suite_keyfile(void);
+int natt_suite_vectors(void);
+int natt_suite_tls(void);
+
+#endif

@@ -1,0 +1,33 @@
+/* natt.c: error strings. */
+#include "natt.h"
+
+const char *natt_strerror(int err)
+{
+	switch (err) {
+	case NATT_OK: return "success";
+	case NATT_ERR_TRUNCATED: return "truncated";
+	case NATT_ERR_BAD_VERSION: return "unknown protocol version";
+	case NATT_ERR_BAD_TYPE: return "unknown type";
+	case NATT_ERR_BAD_LENGTH: return "inconsistent length";
+	case NATT_ERR_BAD_FRAME: return "malformed frame";
+	case NATT_ERR_BAD_ADDRESS: return "malformed address";
+	case NATT_ERR_BAD_NAME: return "malformed peer name";
+	case NATT_ERR_BAD_PADDING: return "non-zero padding";
+	case NATT_ERR_BAD_VALUE: return "forbidden field value";
+	case NATT_ERR_TOO_SMALL: return "below minimum size";
+	case NATT_ERR_BUFFER: return "output buffer too small";
+	case NATT_ERR_AUTH: return "authentication failed";
+	case NATT_ERR_REPLAY: return "replayed";
+	case NATT_ERR_TOO_OLD: return "behind the replay window";
+	case NATT_ERR_STALE: return "timestamp outside accepted skew";
+	case NATT_ERR_FULL: return "table full";
+	case NATT_ERR_CRYPTO: return "crypto library failure";
+	case NATT_ERR_WRONG_PURPOSE: return "key not available for this purpose";
+	case NATT_ERR_IO: return "I/O error";
+	case NATT_ERR_SYNTAX: return "syntax error";
+	case NATT_ERR_EXISTS: return "file exists";
+	case NATT_ERR_INVALID: return "invalid argument";
+	case NATT_ERR_NOMEM: return "out of memory";
+	}
+	return "unknown error";
+}
