@@ -30,5 +30,8 @@ int natt_suite_replay(void);
 int natt_suite_keyfile(void);
 int natt_suite_vectors(void);
 int natt_suite_tls(void);
+int natt_suite_stun(void);
+int natt_suite_ratelimit(void);
+int natt_suite_rdv(void);
 
 #endif

@@ -19,6 +19,9 @@ static const struct {
 	{"keyfile", natt_suite_keyfile},
 	{"vectors", natt_suite_vectors},
 	{"tls", natt_suite_tls},
+	{"stun", natt_suite_stun},
+	{"ratelimit", natt_suite_ratelimit},
+	{"rdv", natt_suite_rdv},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)
