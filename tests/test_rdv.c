@@ -5,6 +5,7 @@
  * limits are tested in test_rdv_limits.c, the client in test_rdv_client.c;
  * this file registers the whole suite.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "rdv.h"
@@ -590,8 +591,130 @@ static void test_srv_config(void)
 	natt_rdv_server_free(NULL);
 }
 
+/* ---- events and sockets (what the daemon logs, where it sends) ---- */
+
+struct ev_log {
+	unsigned int n;
+	char line[8][96];
+};
+
+static void on_srv_event(void *ctx, const struct natt_rdv_srv_event *ev)
+{
+	static const char *const names[] = {"?", "registered", "moved", "unregistered",
+					    "expired", "lookup"};
+	struct ev_log *log = ctx;
+
+	if (log->n < 8)
+		snprintf(log->line[log->n++], sizeof(log->line[0]), "%s net=%d %s port=%u cands=%u %s%s%s",
+			 names[ev->type], ev->network, ev->name, ev->addr.port, ev->ncand,
+			 ev->client, ev->found ? " found" : "", ev->introduced ? " introduced" : "");
+}
+
+static void test_srv_events(void)
+{
+	struct rdvt_fx f;
+	struct ev_log log = {0};
+	struct natt_cand moved;
+
+	rdvt_fx_init(&f);
+	natt_rdv_server_set_events(f.srv, on_srv_event, &log);
+	rdvt_register(&f, "office", 1, 60, &f.srv_addr);
+	rdvt_register(&f, "office", 2, 60, &f.srv_addr); /* a refresh: no event */
+	moved = f.srv_addr;
+	moved.port++;
+	rdvt_register(&f, "office", 3, 60, &moved);
+	CU_ASSERT_EQUAL(rdvt_send(&f, &f.cli_addr, rdvt_lookup_msg("office", "lap", 9, 2)), NATT_OK);
+	CU_ASSERT_EQUAL(rdvt_send(&f, &f.cli_addr, rdvt_lookup_msg("nobody", NULL, 9, 1)), NATT_OK);
+	rdvt_register(&f, "office", 4, 0, &moved);
+	rdvt_register(&f, "branch", 1, 60, &f.srv_addr);
+	rdvt_fx_advance(&f, 61 * NATT_SEC);
+	natt_rdv_server_expire(f.srv, f.now);
+	CU_ASSERT_EQUAL_FATAL(log.n, 7);
+	CU_ASSERT_STRING_EQUAL(log.line[0], "registered net=0 office port=40000 cands=2 ");
+	CU_ASSERT_STRING_EQUAL(log.line[1], "moved net=0 office port=40001 cands=2 ");
+	CU_ASSERT_STRING_EQUAL(log.line[2], "lookup net=0 office port=50000 cands=2 lap found introduced");
+	CU_ASSERT_STRING_EQUAL(log.line[3], "lookup net=0 nobody port=50000 cands=1 ");
+	CU_ASSERT_STRING_EQUAL(log.line[4], "unregistered net=0 office port=40001 cands=2 ");
+	CU_ASSERT_STRING_EQUAL(log.line[5], "registered net=0 branch port=40000 cands=2 ");
+	CU_ASSERT_STRING_EQUAL(log.line[6], "expired net=0 branch port=40000 cands=2 ");
+	rdvt_fx_free(&f);
+}
+
+/* Answers leave by the socket the request came in on; an introduction by
+ * the one its target registered through. */
+static void test_srv_via(void)
+{
+	struct rdvt_fx f;
+	struct natt_rdv_msg m = rdvt_reg_msg("office", 1, 60, 2);
+	uint8_t pkt[NATT_MAX_RENDEZVOUS];
+	size_t len;
+
+	rdvt_fx_init(&f);
+	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
+	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.srv_addr, 3, pkt, len,
+						  &f.out),
+			NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(f.out.count, 1);
+	CU_ASSERT_EQUAL(f.out.dgram[0].via, 3);
+	m = rdvt_lookup_msg("office", NULL, 7, 1);
+	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
+	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 5, pkt, len,
+						  &f.out),
+			NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(f.out.count, 2);
+	CU_ASSERT_EQUAL(f.out.dgram[0].via, 5);
+	CU_ASSERT_EQUAL(f.out.dgram[1].via, 3);
+	/* a refresh through another socket moves the registration there */
+	m = rdvt_reg_msg("office", 2, 60, 2);
+	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
+	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.srv_addr, 4, pkt, len,
+						  &f.out),
+			NATT_OK);
+	m = rdvt_lookup_msg("office", NULL, 8, 1);
+	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
+	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 5, pkt, len,
+						  &f.out),
+			NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(f.out.count, 2);
+	CU_ASSERT_EQUAL(f.out.dgram[1].via, 4);
+	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 70000, pkt, len,
+						  &f.out),
+			NATT_ERR_INVALID);
+	rdvt_fx_free(&f);
+}
+
+/* salt_capacity 0 sizes the replay guard from max_registrations. */
+static void test_srv_salt_auto(void)
+{
+	struct natt_rdv_server_config cfg;
+	struct natt_rdv_server *a = NULL, *b = NULL;
+	uint64_t r = 1;
+
+	natt_rdv_server_config_default(&cfg);
+	CU_ASSERT_EQUAL(cfg.salt_capacity, 0);
+	CU_ASSERT_EQUAL(natt_rdv_salt_capacity(1000), 1000 * NATT_RDV_SALTS_PER_REG +
+							     NATT_RDV_SALTS_LOOKUPS);
+	cfg.max_registrations = 1000;
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&a, &cfg, rdvt_rng_fill, &r), NATT_OK);
+	cfg.salt_capacity = natt_rdv_salt_capacity(1000);
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&b, &cfg, rdvt_rng_fill, &r), NATT_OK);
+	CU_ASSERT_EQUAL(natt_rdv_server_memory(a), natt_rdv_server_memory(b));
+	natt_rdv_server_free(a);
+	natt_rdv_server_free(b);
+	cfg.salt_capacity = SIZE_MAX;
+	CU_ASSERT_EQUAL(natt_rdv_server_new(&a, &cfg, rdvt_rng_fill, &r), NATT_ERR_INVALID);
+	/* the default configuration: the guard is 24 bytes per salt */
+	natt_rdv_server_config_default(&cfg);
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&a, &cfg, rdvt_rng_fill, &r), NATT_OK);
+	CU_ASSERT(natt_rdv_server_memory(a) < 32u * 1024 * 1024);
+	natt_rdv_server_free(a);
+}
+
 static const struct natt_test tests[] = {
 	{"srv_config", test_srv_config},
+	{"srv_events", test_srv_events},
+	{"srv_via", test_srv_via},
+	{"srv_salt_auto", test_srv_salt_auto},
 	{"srv_register_ack", test_srv_register_ack},
 	{"srv_register_lookup_introduce", test_srv_register_lookup_introduce},
 	{"srv_lookup_not_found", test_srv_lookup_not_found},

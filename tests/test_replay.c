@@ -393,6 +393,62 @@ static void test_salt_collisions(void)
 	natt_saltguard_free(g);
 }
 
+/* ...and so are salts that share their last 8 bytes. */
+static void test_salt_collisions_tail(void)
+{
+	struct natt_saltguard *g = natt_saltguard_new(16, SKEW);
+	uint8_t s[NATT_SALT_LEN];
+	int bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 16; i++) {
+			memset(s, 0xa5, sizeof(s));
+			s[0] = (uint8_t)i;
+			bad += natt_saltguard_check(g, s, T0, T0) !=
+			       (round == 0 ? NATT_OK : NATT_ERR_REPLAY);
+		}
+	CU_ASSERT_EQUAL(bad, 0);
+	natt_saltguard_free(g);
+}
+
+/* The capacity is exact (not rounded), and a full table of a large guard
+ * still tells every salt apart.  Memory is 24 bytes per salt of capacity. */
+static void test_salt_capacity_exact(void)
+{
+	enum { CAP = 100003 };
+	struct natt_saltguard *g = natt_saltguard_new(CAP, SKEW);
+	const uint64_t t = T0 - T0 % (2 * SKEW);
+	uint8_t s[NATT_SALT_LEN];
+	int bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	for (uint32_t i = 0; i < CAP; i++) {
+		salt_of(s, i);
+		bad += natt_saltguard_check(g, s, t, t) != NATT_OK;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	salt_of(s, CAP);
+	CU_ASSERT_EQUAL(natt_saltguard_check(g, s, t, t), NATT_ERR_FULL);
+	for (uint32_t i = 0; i < CAP; i += 7) {
+		salt_of(s, i);
+		bad += natt_saltguard_check(g, s, t, t) != NATT_ERR_REPLAY;
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(natt_saltguard_memory(g) <= 24 * (size_t)CAP + 1024);
+	CU_ASSERT(natt_saltguard_memory(g) >= 24 * (size_t)CAP);
+	natt_saltguard_free(g);
+	g = natt_saltguard_new(3, SKEW);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	for (uint32_t i = 0; i < 3; i++) {
+		salt_of(s, i);
+		CU_ASSERT_EQUAL(natt_saltguard_check(g, s, t, t), NATT_OK);
+	}
+	salt_of(s, 3);
+	CU_ASSERT_EQUAL(natt_saltguard_check(g, s, t, t), NATT_ERR_FULL);
+	natt_saltguard_free(g);
+}
+
 static void test_salt_stale(void)
 {
 	struct natt_saltguard *g = natt_saltguard_new(64, SKEW);
@@ -473,7 +529,7 @@ static void test_salt_many_periods(void)
 
 static void test_salt_full(void)
 {
-	struct natt_saltguard *g = natt_saltguard_new(3, SKEW); /* rounded up to 4 */
+	struct natt_saltguard *g = natt_saltguard_new(4, SKEW);
 	const uint64_t t = T0 - T0 % (2 * SKEW);
 	uint8_t s[NATT_SALT_LEN];
 
@@ -530,6 +586,8 @@ static const struct natt_test tests[] = {
 	{"random_model_catches_bug", test_random_model_catches_bug},
 	{"salt_accept_replay", test_salt_accept_replay},
 	{"salt_collisions", test_salt_collisions},
+	{"salt_collisions_tail", test_salt_collisions_tail},
+	{"salt_capacity_exact", test_salt_capacity_exact},
 	{"salt_stale", test_salt_stale},
 	{"salt_rotation", test_salt_rotation},
 	{"salt_many_periods", test_salt_many_periods},

@@ -1587,7 +1587,8 @@ static void test_ctl_bad(void)
 		{"01 0002 04 00", NATT_ERR_BAD_VALUE},			  /* max_dg len */
 		{"01 0004 02 02 0000", NATT_ERR_BAD_VALUE},		  /* keepalive 0 */
 		{"01 0004 02 02 001a", NATT_ERR_BAD_VALUE},		  /* keepalive 26 */
-		{"01 0004 02 02 0019", 7},				  /* keepalive 25 */
+		{"01 0004 02 02 0019", NATT_ERR_BAD_VALUE},		  /* keepalive 25 */
+		{"01 0004 02 02 0018", 7},				  /* keepalive 24 */
 		{"01 0004 02 02 0001", 7},				  /* keepalive 1 */
 		{"01 0006 01 01 01 01 01 02", NATT_ERR_BAD_VALUE},	  /* twice */
 		{"01 0001 01", NATT_ERR_BAD_LENGTH},			  /* cut id/len */
@@ -1632,6 +1633,10 @@ static void test_ctl_encode_bad(void)
 	sample_params(&m);
 	m.params.keepalive_s = 0;
 	CU_ASSERT_EQUAL(natt_ctl_encode(buf, sizeof(buf), &m), NATT_ERR_BAD_VALUE);
+	m.params.keepalive_s = NATT_KEEPALIVE_MAX_S + 1; /* 25: not below 25 s */
+	CU_ASSERT_EQUAL(natt_ctl_encode(buf, sizeof(buf), &m), NATT_ERR_BAD_VALUE);
+	m.params.keepalive_s = NATT_KEEPALIVE_MAX_S;
+	CU_ASSERT_EQUAL(natt_ctl_encode(buf, sizeof(buf), &m), 3 + 4 + 4 + 4 + 4);
 	m.params.keepalive_s = 26;
 	CU_ASSERT_EQUAL(natt_ctl_encode(buf, sizeof(buf), &m), NATT_ERR_BAD_VALUE);
 	m.params.present &= ~NATT_PARAM_KEEPALIVE; /* then the field is not looked at */

@@ -33,5 +33,17 @@ int natt_suite_tls(void);
 int natt_suite_stun(void);
 int natt_suite_ratelimit(void);
 int natt_suite_rdv(void);
+int natt_suite_conf(void);
+int natt_suite_datachan(void);
+int natt_suite_loop(void);
+int natt_suite_sim(void);
+int natt_suite_ranges(void);
+int natt_suite_rtt(void);
+int natt_suite_cc(void);
+int natt_suite_ackr(void);
+int natt_suite_sendbuf(void);
+int natt_suite_recvbuf(void);
+int natt_suite_rudp(void);
+int natt_suite_rudp_loss(void);
 
 #endif

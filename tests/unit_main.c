@@ -22,6 +22,18 @@ static const struct {
 	{"stun", natt_suite_stun},
 	{"ratelimit", natt_suite_ratelimit},
 	{"rdv", natt_suite_rdv},
+	{"conf", natt_suite_conf},
+	{"datachan", natt_suite_datachan},
+	{"loop", natt_suite_loop},
+	{"sim", natt_suite_sim},
+	{"ranges", natt_suite_ranges},
+	{"rtt", natt_suite_rtt},
+	{"cc", natt_suite_cc},
+	{"ackr", natt_suite_ackr},
+	{"sendbuf", natt_suite_sendbuf},
+	{"recvbuf", natt_suite_recvbuf},
+	{"rudp", natt_suite_rudp},
+	{"rudp_loss", natt_suite_rudp_loss},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)

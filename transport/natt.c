@@ -23,11 +23,14 @@ const char *natt_strerror(int err)
 	case NATT_ERR_FULL: return "table full";
 	case NATT_ERR_CRYPTO: return "crypto library failure";
 	case NATT_ERR_WRONG_PURPOSE: return "key not available for this purpose";
+	case NATT_ERR_EPOCH: return "key epoch not held";
+	case NATT_ERR_WRONG_CID: return "addressed to another connection ID";
 	case NATT_ERR_IO: return "I/O error";
 	case NATT_ERR_SYNTAX: return "syntax error";
 	case NATT_ERR_EXISTS: return "file exists";
 	case NATT_ERR_INVALID: return "invalid argument";
 	case NATT_ERR_NOMEM: return "out of memory";
+	case NATT_ERR_CLOSED: return "connection closed";
 	}
 	return "unknown error";
 }

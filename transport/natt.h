@@ -46,16 +46,27 @@ enum natt_error {
 	NATT_ERR_FULL = -24,          /* a bounded table is full */
 	NATT_ERR_CRYPTO = -25,        /* OpenSSL failed (not the peer's fault) */
 	NATT_ERR_WRONG_PURPOSE = -26, /* key not available for this purpose */
+	NATT_ERR_EPOCH = -27,         /* data channel: key epoch not held */
+	NATT_ERR_WRONG_CID = -28,     /* addressed to another connection ID */
 	/* configuration and files */
 	NATT_ERR_IO = -30,            /* file could not be read or written */
 	NATT_ERR_SYNTAX = -31,        /* malformed file contents */
 	NATT_ERR_EXISTS = -32,        /* refusing to overwrite */
 	NATT_ERR_INVALID = -33,       /* invalid argument from the caller */
 	NATT_ERR_NOMEM = -34,         /* allocation failed */
+	/* connections */
+	NATT_ERR_CLOSED = -40,        /* closing or closed: no more writes */
 };
 
 /* Short description of an error code; never NULL. */
 const char *natt_strerror(int err);
+
+/*
+ * Randomness callback: fills buf with len bytes from a CSPRNG; core modules
+ * never read randomness themselves.  Whoever drives a core passes one (with
+ * its arg) for salts, IDs and jitter; tests pass a deterministic one.
+ */
+typedef void (*natt_random_fn)(void *arg, uint8_t *buf, size_t len);
 
 /* Protocol version carried in every long header (doc/PROTOCOL.md 2.2). */
 #define NATT_VERSION 1

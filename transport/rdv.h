@@ -31,9 +31,6 @@
 #include "seal.h"
 #include "wire.h"
 
-/* Fills buf with len bytes from a CSPRNG (salts, transaction IDs, jitter). */
-typedef void natt_rdv_random_fn(void *ctx, uint8_t *buf, size_t len);
-
 /* ---- shared protocol constants ---- */
 
 #define NATT_RDV_SKEW_MS	    60000	    /* PROTOCOL.md 3.3: timestamps within +-60 s */
@@ -76,17 +73,32 @@ bool natt_rdv_same_addr(const struct natt_cand *a, const struct natt_cand *b);
 /* ================= server side (rdv_server.c) ================= */
 
 #define NATT_RDV_DEFAULT_MAX_REGS 100000
-#define NATT_RDV_DEFAULT_SALTS	  (UINT32_C(1) << 20) /* per 120 s generation */
 #define NATT_RDV_MAX_NETWORKS	  64
 #define NATT_RDV_NETWORK_NAME_MAX 63
+
+/*
+ * Replay guard sizing when salt_capacity is 0 ("auto").  The guard must
+ * hold every message accepted in one period of 2*skew (120 s): a server
+ * refreshes at most every 18 s (20 s - 10 % jitter), 6.7 REGISTERs a
+ * period, 8 with a retransmission now and then; lookups get a fixed
+ * allowance on top (1000/s sustained).  24 bytes per salt (replay.h): 22 MB
+ * for the default 100000 registrations.  A guard that fills up refuses
+ * messages (drop reason "replay-table-full") until its period ends.
+ */
+#define NATT_RDV_SALTS_PER_REG 8
+#define NATT_RDV_SALTS_LOOKUPS 120000
 
 struct natt_rdv_server_config {
 	size_t max_registrations;	   /* all networks together (default 100000) */
 	uint16_t max_lifetime_s;	   /* longest lifetime granted, 1..65535 (default 300) */
 	uint64_t skew_ms;		   /* accepted timestamp skew (default 60000) */
-	size_t salt_capacity;		   /* replay guard: salts per 2*skew (default 2^20) */
+	size_t salt_capacity;		   /* replay guard: messages accepted per 2*skew;
+					    * 0 (default): natt_rdv_salt_capacity() */
 	struct natt_ratelimit_config rate; /* per source and global limits */
 };
+
+/* The replay guard capacity "auto" gives for max_registrations. */
+size_t natt_rdv_salt_capacity(size_t max_registrations);
 
 /* Why the server dropped a datagram (index into stats.drop). */
 enum natt_rdv_drop {
@@ -126,6 +138,8 @@ struct natt_rdv_server_stats {
 /* A datagram to send, and where to. */
 struct natt_rdv_datagram {
 	struct natt_cand to;
+	unsigned int via; /* local socket to send it from: the request's, or for an
+			   * INTRODUCE the one its target registered through */
 	size_t len;
 	uint8_t buf[NATT_MAX_RENDEZVOUS];
 };
@@ -138,6 +152,35 @@ struct natt_rdv_output {
 	int network;		 /* index of the message's network, -1 if none */
 };
 
+/* What happened to a registration, or a lookup: for the daemon's log. */
+enum natt_rdv_srv_event_type {
+	NATT_RDV_SRV_REGISTERED = 1, /* a name registered (it was not) */
+	NATT_RDV_SRV_MOVED,	     /* a refresh from another address or socket */
+	NATT_RDV_SRV_UNREGISTERED,   /* a REGISTER with lifetime 0 removed it */
+	NATT_RDV_SRV_EXPIRED,	     /* not refreshed before its lifetime ended */
+	NATT_RDV_SRV_LOOKUP,	     /* a lookup was answered */
+};
+
+/*
+ * One event.  name: the registered name, or the lookup's target.  addr: the
+ * registration's address (its srflx), or the looking-up client's.  For a
+ * LOOKUP, client is the client's name ("" when anonymous), found whether
+ * the target is registered, introduced whether the INTRODUCE went out.
+ * Pointers are valid during the callback only.
+ */
+struct natt_rdv_srv_event {
+	enum natt_rdv_srv_event_type type;
+	int network; /* index, natt_rdv_server_network_name() */
+	const char *name;
+	struct natt_cand addr;
+	uint16_t lifetime_s; /* REGISTERED, MOVED: granted */
+	unsigned int ncand;  /* host candidates registered or sent */
+	const char *client;  /* LOOKUP */
+	bool found, introduced;
+};
+
+typedef void natt_rdv_srv_event_fn(void *ctx, const struct natt_rdv_srv_event *ev);
+
 struct natt_rdv_server;
 
 /* Fills cfg with the defaults above and natt_ratelimit_config_default(). */
@@ -146,11 +189,12 @@ void natt_rdv_server_config_default(struct natt_rdv_server_config *cfg);
 /*
  * Creates a server serving no network yet.  rnd is called for every salt
  * and txid and for the table's hash key.  Returns NATT_OK, NATT_ERR_INVALID
- * (max_registrations 0, max_lifetime_s 0, salt_capacity 0, NULL rnd, or a
- * rate limit natt_ratelimit_new() refuses), NATT_ERR_NOMEM.
+ * (max_registrations 0, max_lifetime_s 0, NULL rnd, a salt_capacity the
+ * guard refuses, or a rate limit natt_ratelimit_new() refuses),
+ * NATT_ERR_NOMEM.
  */
 int natt_rdv_server_new(struct natt_rdv_server **out, const struct natt_rdv_server_config *cfg,
-			natt_rdv_random_fn *rnd, void *rnd_ctx);
+			natt_random_fn rnd, void *rnd_ctx);
 
 /* Frees srv and its registrations (not the seals). */
 void natt_rdv_server_free(struct natt_rdv_server *srv);
@@ -192,6 +236,22 @@ int natt_rdv_server_input(struct natt_rdv_server *srv, natt_time_t now, uint64_t
 			  const struct natt_cand *from, const uint8_t *pkt, size_t len,
 			  struct natt_rdv_output *out);
 
+/*
+ * natt_rdv_server_input() for a caller with several sockets: via names the
+ * local socket the datagram arrived on, and comes back in the via of each
+ * datagram to send.  A registration remembers its via, so the INTRODUCE
+ * leaves from the address the target's NAT mapping was made for (a
+ * stateful NAT drops it from any other).  natt_rdv_server_input() is this
+ * with via 0.
+ */
+int natt_rdv_server_input_via(struct natt_rdv_server *srv, natt_time_t now, uint64_t now_wall_ms,
+			      const struct natt_cand *from, unsigned int via, const uint8_t *pkt,
+			      size_t len, struct natt_rdv_output *out);
+
+/* Calls fn for every event (NULL: none), from input and expiry.  Refreshes
+ * from the same address are not events. */
+void natt_rdv_server_set_events(struct natt_rdv_server *srv, natt_rdv_srv_event_fn *fn, void *ctx);
+
 /* Removes the registrations whose lifetime ended at or before now. */
 void natt_rdv_server_expire(struct natt_rdv_server *srv, natt_time_t now);
 
@@ -211,7 +271,8 @@ const struct natt_rdv_server_stats *natt_rdv_server_stats(const struct natt_rdv_
  */
 bool natt_rdv_server_table_full_news(struct natt_rdv_server *srv);
 
-/* Bytes held by the server: fixed tables plus the registrations. */
+/* Bytes held by the server: fixed tables (registration index, replay
+ * guard, rate limiter) plus the registrations. */
 size_t natt_rdv_server_memory(const struct natt_rdv_server *srv);
 
 /* Short name of a drop reason ("auth", "replay", ...), never NULL. */
@@ -296,7 +357,7 @@ void natt_rdv_client_config_default(struct natt_rdv_client_config *cfg);
  * NATT_ERR_NOMEM.
  */
 int natt_rdv_client_new(struct natt_rdv_client **out, const struct natt_rdv_client_config *cfg,
-			natt_rdv_random_fn *rnd, void *rnd_ctx, natt_rdv_event_fn *on_event,
+			natt_random_fn rnd, void *rnd_ctx, natt_rdv_event_fn *on_event,
 			void *ev_ctx);
 
 void natt_rdv_client_free(struct natt_rdv_client *cl);

@@ -65,7 +65,7 @@ struct natt_rdv_client {
 	struct natt_rdv_client_config cfg;
 	struct natt_name name; /* len 0: anonymous */
 	uint8_t network_id[NATT_NETWORK_ID_LEN];
-	natt_rdv_random_fn *rnd;
+	natt_random_fn rnd;
 	void *rnd_ctx;
 	natt_rdv_event_fn *on_event;
 	void *ev_ctx;
@@ -111,7 +111,7 @@ static int check_config(const struct natt_rdv_client_config *cfg)
 }
 
 int natt_rdv_client_new(struct natt_rdv_client **out, const struct natt_rdv_client_config *cfg,
-			natt_rdv_random_fn *rnd, void *rnd_ctx, natt_rdv_event_fn *on_event,
+			natt_random_fn rnd, void *rnd_ctx, natt_rdv_event_fn *on_event,
 			void *ev_ctx)
 {
 	struct natt_rdv_client *cl;

@@ -20,6 +20,7 @@
 #include "stun.h"
 
 #define FULL_EPISODE_END_PCT 90 /* table-full episode ends below 90 % */
+#define SALTS_MAX	     (UINT64_C(1) << 31) /* larger replay guards are refused */
 #define FNV_PRIME	     UINT64_C(0x100000001b3)
 #define HASH_MUL	     UINT64_C(0x9e3779b97f4a7c15)
 
@@ -32,6 +33,7 @@ struct reg {
 	uint8_t name_len;
 	uint8_t ncand;		/* host candidates stored after the name */
 	struct natt_cand srflx; /* where its REGISTER came from */
+	uint16_t via;		/* ...and the local socket it came in on */
 	uint8_t data[];		/* name_len bytes of name, then ncand struct natt_cand */
 };
 
@@ -43,7 +45,7 @@ struct network {
 
 struct natt_rdv_server {
 	struct natt_rdv_server_config cfg;
-	natt_rdv_random_fn *rnd;
+	natt_random_fn rnd;
 	void *rnd_ctx;
 	struct network net[NATT_RDV_MAX_NETWORKS];
 	unsigned int nnet;
@@ -58,6 +60,8 @@ struct natt_rdv_server {
 	struct natt_rdv_server_stats stats;
 	bool full_episode; /* a registration was refused and the table is still near full */
 	bool full_news;	   /* ...and natt_rdv_server_table_full_news() has not said so */
+	natt_rdv_srv_event_fn *ev_fn;
+	void *ev_ctx;
 };
 
 /* Everything about the datagram being handled. */
@@ -65,6 +69,7 @@ struct req {
 	natt_time_t now;
 	uint64_t now_wall_ms;
 	struct natt_cand from; /* kind srflx: what we observed */
+	uint16_t via;	       /* the local socket it came in on */
 	size_t in_len;	       /* the request's size, the bound of every answer */
 	int net;
 	struct natt_rdv_msg m;
@@ -103,6 +108,35 @@ static int drop(struct natt_rdv_server *srv, struct natt_rdv_output *out, enum n
 	return rc;
 }
 
+void natt_rdv_server_set_events(struct natt_rdv_server *srv, natt_rdv_srv_event_fn *fn, void *ctx)
+{
+	srv->ev_fn = fn;
+	srv->ev_ctx = ctx;
+}
+
+/* Reports an event about registration r (its name is not NUL-terminated
+ * in the table: copied). */
+static void reg_event(struct natt_rdv_server *srv, enum natt_rdv_srv_event_type type,
+		      const struct reg *r, uint16_t lifetime_s)
+{
+	struct natt_rdv_srv_event ev;
+	char name[NATT_MAX_NAME + 1];
+
+	if (srv->ev_fn == NULL)
+		return;
+	memcpy(name, r->data, r->name_len);
+	name[r->name_len] = '\0';
+	memset(&ev, 0, sizeof(ev));
+	ev.type = type;
+	ev.network = r->net;
+	ev.name = name;
+	ev.addr = r->srflx;
+	ev.lifetime_s = lifetime_s;
+	ev.ncand = r->ncand;
+	ev.client = "";
+	srv->ev_fn(srv->ev_ctx, &ev);
+}
+
 /* ---- creation ---- */
 
 void natt_rdv_server_config_default(struct natt_rdv_server_config *cfg)
@@ -111,8 +145,15 @@ void natt_rdv_server_config_default(struct natt_rdv_server_config *cfg)
 	cfg->max_registrations = NATT_RDV_DEFAULT_MAX_REGS;
 	cfg->max_lifetime_s = NATT_RDV_MAX_LIFETIME_S;
 	cfg->skew_ms = NATT_RDV_SKEW_MS;
-	cfg->salt_capacity = NATT_RDV_DEFAULT_SALTS;
+	cfg->salt_capacity = 0;
 	natt_ratelimit_config_default(&cfg->rate);
+}
+
+size_t natt_rdv_salt_capacity(size_t max_registrations)
+{
+	if (max_registrations > (SIZE_MAX - NATT_RDV_SALTS_LOOKUPS) / NATT_RDV_SALTS_PER_REG)
+		return SIZE_MAX;
+	return max_registrations * NATT_RDV_SALTS_PER_REG + NATT_RDV_SALTS_LOOKUPS;
 }
 
 static int alloc_tables(struct natt_rdv_server *srv)
@@ -125,27 +166,31 @@ static int alloc_tables(struct natt_rdv_server *srv)
 	srv->bucket = calloc(nb, sizeof(*srv->bucket));
 	srv->heap = calloc(srv->cfg.max_registrations, sizeof(*srv->heap));
 	srv->salts = natt_saltguard_new(srv->cfg.salt_capacity, srv->cfg.skew_ms);
-	if (srv->bucket == NULL || srv->heap == NULL || srv->salts == NULL)
+	if (srv->bucket == NULL || srv->heap == NULL)
 		return NATT_ERR_NOMEM;
+	if (srv->salts == NULL)
+		return srv->cfg.salt_capacity > SALTS_MAX ? NATT_ERR_INVALID : NATT_ERR_NOMEM;
 	srv->bucket_mask = nb - 1;
 	rc = natt_ratelimit_new(&srv->rl, &srv->cfg.rate);
 	return rc;
 }
 
 int natt_rdv_server_new(struct natt_rdv_server **out, const struct natt_rdv_server_config *cfg,
-			natt_rdv_random_fn *rnd, void *rnd_ctx)
+			natt_random_fn rnd, void *rnd_ctx)
 {
 	struct natt_rdv_server *srv;
 	int rc;
 
 	*out = NULL;
 	if (cfg->max_registrations == 0 || cfg->max_registrations > UINT32_MAX ||
-	    cfg->max_lifetime_s == 0 || cfg->salt_capacity == 0 || rnd == NULL)
+	    cfg->max_lifetime_s == 0 || rnd == NULL)
 		return NATT_ERR_INVALID;
 	srv = calloc(1, sizeof(*srv));
 	if (srv == NULL)
 		return NATT_ERR_NOMEM;
 	srv->cfg = *cfg;
+	if (srv->cfg.salt_capacity == 0)
+		srv->cfg.salt_capacity = natt_rdv_salt_capacity(cfg->max_registrations);
 	srv->rnd = rnd;
 	srv->rnd_ctx = rnd_ctx;
 	rc = alloc_tables(srv);
@@ -312,6 +357,7 @@ static void remove_reg(struct natt_rdv_server *srv, struct reg *r)
 void natt_rdv_server_expire(struct natt_rdv_server *srv, natt_time_t now)
 {
 	while (srv->count > 0 && srv->heap[0]->expires <= now) {
+		reg_event(srv, NATT_RDV_SRV_EXPIRED, srv->heap[0], 0);
 		remove_reg(srv, srv->heap[0]);
 		srv->stats.reg_expired++;
 	}
@@ -344,7 +390,7 @@ size_t natt_rdv_server_memory(const struct natt_rdv_server *srv)
 {
 	return sizeof(*srv) + (srv->bucket_mask + 1) * sizeof(*srv->bucket) +
 	       srv->cfg.max_registrations * sizeof(*srv->heap) + srv->reg_bytes +
-	       natt_ratelimit_memory(srv->rl);
+	       natt_saltguard_memory(srv->salts) + natt_ratelimit_memory(srv->rl);
 }
 
 /* Fills r's variable part from a REGISTER and the request. */
@@ -354,6 +400,7 @@ static void fill_reg(struct reg *r, const struct req *q, uint8_t ncand)
 
 	r->seq = q->m.reg.seq;
 	r->srflx = q->from;
+	r->via = q->via;
 	r->name_len = n->len;
 	r->ncand = ncand;
 	memcpy(r->data, n->str, n->len);
@@ -395,7 +442,7 @@ static int store_reg(struct natt_rdv_server *srv, struct reg **link, const struc
 /* Seals m for network q->net into the next output datagram to `to`, if it
  * is no larger than `bound`.  Returns NATT_OK or a drop's error code. */
 static int emit(struct natt_rdv_server *srv, const struct req *q, struct natt_rdv_output *out,
-		const struct natt_cand *to, const struct natt_rdv_msg *m, size_t bound)
+		const struct natt_cand *to, uint16_t via, const struct natt_rdv_msg *m, size_t bound)
 {
 	struct natt_rdv_datagram *d = &out->dgram[out->count];
 	uint8_t salt[NATT_SALT_LEN];
@@ -410,6 +457,7 @@ static int emit(struct natt_rdv_server *srv, const struct req *q, struct natt_rd
 		return drop(srv, out, NATT_RDV_DROP_SIZE, NATT_ERR_BUFFER);
 	d->len = (size_t)len;
 	d->to = *to;
+	d->via = via;
 	out->count++;
 	return NATT_OK;
 }
@@ -431,7 +479,7 @@ static int send_reg_ack(struct natt_rdv_server *srv, const struct req *q,
 	a.reg_ack.status = status;
 	a.reg_ack.lifetime_s = lifetime_s;
 	a.reg_ack.observed = q->from;
-	return emit(srv, q, out, &q->from, &a, q->in_len);
+	return emit(srv, q, out, &q->from, q->via, &a, q->in_len);
 }
 
 static int send_lookup_reply(struct natt_rdv_server *srv, const struct req *q,
@@ -448,7 +496,7 @@ static int send_lookup_reply(struct natt_rdv_server *srv, const struct req *q,
 		l->cand[r->ncand] = r->srflx;
 		l->count = (uint8_t)(r->ncand + 1);
 	}
-	return emit(srv, q, out, &q->from, &a, q->in_len);
+	return emit(srv, q, out, &q->from, q->via, &a, q->in_len);
 }
 
 /* The introduction of the client of q to the server registered as r. */
@@ -467,7 +515,7 @@ static int send_introduce(struct natt_rdv_server *srv, const struct req *q,
 	a.introduce.cands = q->m.lookup.cands;
 	/* Each datagram no larger than the request, so both together at most
 	 * twice its size (PROTOCOL.md 6.4). */
-	return emit(srv, q, out, &r->srflx, &a, q->in_len);
+	return emit(srv, q, out, &r->srflx, r->via, &a, q->in_len);
 }
 
 static int send_rate_limited(struct natt_rdv_server *srv, const struct req *q,
@@ -512,20 +560,47 @@ static int on_register(struct natt_rdv_server *srv, const struct req *q,
 		lifetime = srv->cfg.max_lifetime_s;
 	if (lifetime == 0) {
 		if (*link != NULL) {
+			reg_event(srv, NATT_RDV_SRV_UNREGISTERED, *link, 0);
 			remove_reg(srv, *link);
 			srv->stats.reg_removed++;
 		}
 	} else {
-		if (*link == NULL && srv->count >= srv->cfg.max_registrations)
+		struct reg *old = *link;
+		bool moved = old != NULL &&
+			     (!natt_rdv_same_addr(&old->srflx, &q->from) || old->via != q->via);
+
+		if (old == NULL && srv->count >= srv->cfg.max_registrations)
 			return refuse_full(srv, q, out);
-		if (*link == NULL)
+		if (old == NULL)
 			srv->stats.reg_new++;
 		rc = store_reg(srv, link, q, q->now + (natt_time_t)lifetime * NATT_SEC);
 		if (rc != NATT_OK)
 			return drop(srv, out, NATT_RDV_DROP_INTERNAL, rc);
+		if (old == NULL || moved)
+			reg_event(srv, old == NULL ? NATT_RDV_SRV_REGISTERED : NATT_RDV_SRV_MOVED,
+				  *link, lifetime);
 	}
 	srv->stats.registrations++;
 	return send_reg_ack(srv, q, out, NATT_RDV_OK, lifetime);
+}
+
+static void lookup_event(struct natt_rdv_server *srv, const struct req *q, const struct reg *r,
+			 bool introduced)
+{
+	struct natt_rdv_srv_event ev;
+
+	if (srv->ev_fn == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = NATT_RDV_SRV_LOOKUP;
+	ev.network = q->net;
+	ev.name = q->m.lookup.target.str;
+	ev.addr = q->from;
+	ev.ncand = q->m.lookup.cands.count;
+	ev.client = q->m.lookup.name.str;
+	ev.found = r != NULL;
+	ev.introduced = introduced;
+	srv->ev_fn(srv->ev_ctx, &ev);
 }
 
 static int on_lookup(struct natt_rdv_server *srv, const struct req *q, struct natt_rdv_output *out)
@@ -535,12 +610,16 @@ static int on_lookup(struct natt_rdv_server *srv, const struct req *q, struct na
 
 	srv->stats.lookups++;
 	rc = send_lookup_reply(srv, q, out, r != NULL ? NATT_RDV_OK : NATT_RDV_NOT_FOUND, r);
-	if (rc != NATT_OK || r == NULL)
+	if (rc != NATT_OK || r == NULL) {
+		if (rc == NATT_OK)
+			lookup_event(srv, q, NULL, false);
 		return rc;
+	}
 	srv->stats.lookups_found++;
 	rc = send_introduce(srv, q, out, r);
 	if (rc == NATT_OK)
 		srv->stats.introductions++;
+	lookup_event(srv, q, r, rc == NATT_OK);
 	return rc;
 }
 
@@ -556,6 +635,7 @@ static int serve_stun(struct natt_rdv_server *srv, const struct req *q, const ui
 		return drop(srv, out, NATT_RDV_DROP_STUN, len);
 	d->len = (size_t)len;
 	d->to = q->from;
+	d->via = q->via;
 	out->count = 1;
 	srv->stats.stun_answers++;
 	return NATT_OK;
@@ -620,6 +700,13 @@ int natt_rdv_server_input(struct natt_rdv_server *srv, natt_time_t now, uint64_t
 			  const struct natt_cand *from, const uint8_t *pkt, size_t len,
 			  struct natt_rdv_output *out)
 {
+	return natt_rdv_server_input_via(srv, now, now_wall_ms, from, 0, pkt, len, out);
+}
+
+int natt_rdv_server_input_via(struct natt_rdv_server *srv, natt_time_t now, uint64_t now_wall_ms,
+			      const struct natt_cand *from, unsigned int via, const uint8_t *pkt,
+			      size_t len, struct natt_rdv_output *out)
+{
 	struct req q;
 	enum natt_class cls;
 	enum natt_rl_verdict verdict;
@@ -627,7 +714,7 @@ int natt_rdv_server_input(struct natt_rdv_server *srv, natt_time_t now, uint64_t
 	out->count = 0;
 	out->drop = NATT_RDV_DROP_NONE;
 	out->network = -1;
-	if (!from_ok(from) || (pkt == NULL && len != 0))
+	if (!from_ok(from) || (pkt == NULL && len != 0) || via > UINT16_MAX)
 		return NATT_ERR_INVALID;
 	natt_rdv_server_expire(srv, now);
 	cls = natt_wire_classify(pkt, len);
@@ -643,6 +730,7 @@ int natt_rdv_server_input(struct natt_rdv_server *srv, natt_time_t now, uint64_t
 	q.now_wall_ms = now_wall_ms;
 	q.from = *from;
 	q.from.kind = NATT_CAND_SRFLX;
+	q.via = (uint16_t)via;
 	q.in_len = len;
 	q.net = -1;
 	if (cls == NATT_CLASS_STUN)

@@ -76,86 +76,98 @@ int natt_replay_update(struct natt_replay *r, uint64_t seq)
  * period after next begins.  A message accepted at t carries ts <= t + skew
  * and can pass the timestamp check only until t + 2*skew, which is always
  * before that, so every salt outlives its message.
+ *
+ * A table stores 8-byte fingerprints of the salts, not the salts: 8 bytes
+ * a slot instead of 17, at a load of at most 2/3 (linear probing), so 24
+ * bytes per salt of capacity and generation.  An exact replay always has
+ * the same fingerprint and is always refused.  A fresh salt is refused by
+ * mistake only if its fingerprint equals one of the at most 2 * capacity
+ * remembered: about 2^21 / 2^64 = 2^-43 per message at a capacity of 2^20,
+ * and since salts come from the sender's CSPRNG nobody can aim such a
+ * collision at another sender's future message.  A sender who picks its
+ * own salts can only get its own messages refused.
  */
 
-struct salt_slot {
-	uint8_t salt[NATT_SALT_LEN];
-	uint8_t used;
-};
-
 struct salt_table {
-	struct salt_slot *slot; /* 2 * capacity slots: load stays <= 1/2 */
+	uint64_t *fp; /* slots; 0 = empty */
 	size_t count;
 };
 
 struct natt_saltguard {
 	struct salt_table gen[2]; /* [cur] this period's salts, [!cur] the previous period's */
 	unsigned int cur;
-	uint64_t period; /* 2 * skew ms (at least 1) */
-	uint64_t epoch;	 /* now_wall_ms / period of the current generation */
+	uint64_t period;  /* 2 * skew ms (at least 1) */
+	uint64_t epoch;	  /* now_wall_ms / period of the current generation */
 	uint64_t skew;
-	size_t capacity;    /* salts per generation, a power of two */
-	unsigned int shift; /* 64 - log2(slots) */
+	size_t capacity;  /* salts per generation */
+	size_t nslots;	  /* slots per table: capacity * 3 / 2, at most 2^32 */
 };
 
-/* Fibonacci hashing; the salt is random already, this only guards against
- * a sender who is careless with its salts. */
-#define SALT_HASH_MUL UINT64_C(0x9e3779b97f4a7c15)
+#define MAX_SLOTS (UINT64_C(1) << 32) /* slot index from 32 bits of fingerprint */
 
-static size_t salt_hash(const struct natt_saltguard *g, const uint8_t salt[NATT_SALT_LEN])
+/* splitmix64's finaliser: a bijection on 64 bits with full avalanche. */
+static uint64_t mix64(uint64_t x)
 {
-	uint64_t h = 0;
-
-	for (int i = 0; i < 8; i++)
-		h = h << 8 | salt[i];
-	return (size_t)((h * SALT_HASH_MUL) >> g->shift);
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
 }
 
-static size_t slots(const struct natt_saltguard *g)
+/* All 16 bytes count: salts that share one half still differ.  Never 0. */
+static uint64_t salt_fingerprint(const uint8_t salt[NATT_SALT_LEN])
 {
-	return g->capacity * 2;
+	uint64_t a = 0, b = 0, h;
+
+	for (int i = 0; i < 8; i++) {
+		a = a << 8 | salt[i];
+		b = b << 8 | salt[8 + i];
+	}
+	h = mix64(a ^ mix64(b + UINT64_C(0x9e3779b97f4a7c15)));
+	return h != 0 ? h : 1;
 }
 
-/* The slot holding salt, or the empty slot where it would go. */
-static struct salt_slot *table_find(const struct natt_saltguard *g, const struct salt_table *t,
-				    const uint8_t salt[NATT_SALT_LEN])
+/* The slot holding fp, or the empty slot where it would go.  The home slot
+ * maps the top 32 bits of fp onto [0, nslots) (Lemire's multiply-shift),
+ * so nslots need not be a power of two. */
+static uint64_t *table_find(const struct natt_saltguard *g, const struct salt_table *t,
+			    uint64_t fp)
 {
-	size_t mask = slots(g) - 1;
-	size_t i = salt_hash(g, salt);
+	size_t i = (size_t)(((fp >> 32) * (uint64_t)g->nslots) >> 32);
 
-	while (t->slot[i].used && memcmp(t->slot[i].salt, salt, NATT_SALT_LEN) != 0)
-		i = (i + 1) & mask;
-	return &t->slot[i];
+	while (t->fp[i] != 0 && t->fp[i] != fp)
+		if (++i == g->nslots)
+			i = 0;
+	return &t->fp[i];
 }
 
+/* An empty table is left alone: its pages stay untouched (not resident)
+ * until salts arrive, so an idle or lightly used guard costs little. */
 static void table_clear(const struct natt_saltguard *g, struct salt_table *t)
 {
-	memset(t->slot, 0, slots(g) * sizeof(t->slot[0]));
+	if (t->count == 0)
+		return;
+	memset(t->fp, 0, g->nslots * sizeof(t->fp[0]));
 	t->count = 0;
 }
 
 struct natt_saltguard *natt_saltguard_new(size_t capacity, uint64_t skew_ms)
 {
 	struct natt_saltguard *g;
-	size_t cap = 1;
-	unsigned int bits = 1;
+	uint64_t nslots = (uint64_t)capacity + capacity / 2 + 1; /* one slot stays empty */
 
-	if (capacity == 0 || capacity > SIZE_MAX / 4 / sizeof(struct salt_slot))
+	if (capacity == 0 || capacity > (MAX_SLOTS - 2) / 3 * 2 ||
+	    nslots > SIZE_MAX / sizeof(uint64_t))
 		return NULL;
-	while (cap < capacity) {
-		cap <<= 1;
-		bits++;
-	}
 	g = calloc(1, sizeof(*g));
 	if (g == NULL)
 		return NULL;
-	g->capacity = cap;
-	g->shift = 64 - bits;
+	g->capacity = capacity;
+	g->nslots = (size_t)nslots;
 	g->skew = skew_ms;
 	g->period = skew_ms == 0 ? 1 : skew_ms > UINT64_MAX / 2 ? UINT64_MAX : 2 * skew_ms;
 	for (int i = 0; i < 2; i++) {
-		g->gen[i].slot = calloc(slots(g), sizeof(struct salt_slot));
-		if (g->gen[i].slot == NULL) {
+		g->gen[i].fp = calloc(g->nslots, sizeof(uint64_t));
+		if (g->gen[i].fp == NULL) {
 			natt_saltguard_free(g);
 			return NULL;
 		}
@@ -167,9 +179,14 @@ void natt_saltguard_free(struct natt_saltguard *g)
 {
 	if (g == NULL)
 		return;
-	free(g->gen[0].slot);
-	free(g->gen[1].slot);
+	free(g->gen[0].fp);
+	free(g->gen[1].fp);
 	free(g);
+}
+
+size_t natt_saltguard_memory(const struct natt_saltguard *g)
+{
+	return sizeof(*g) + 2 * g->nslots * sizeof(uint64_t);
 }
 
 /* Retires generations whose period is over.  A clock that went back keeps
@@ -195,22 +212,22 @@ int natt_saltguard_check(struct natt_saltguard *g, const uint8_t salt[NATT_SALT_
 {
 	uint64_t off =
 		ts_wall_ms > now_wall_ms ? ts_wall_ms - now_wall_ms : now_wall_ms - ts_wall_ms;
+	uint64_t fp = salt_fingerprint(salt);
 	struct salt_table *cur;
-	struct salt_slot *slot;
+	uint64_t *slot;
 
 	if (off > g->skew)
 		return NATT_ERR_STALE;
 	rotate(g, now_wall_ms);
 	cur = &g->gen[g->cur];
-	if (table_find(g, &g->gen[g->cur ^ 1], salt)->used)
+	if (*table_find(g, &g->gen[g->cur ^ 1], fp) != 0)
 		return NATT_ERR_REPLAY;
-	slot = table_find(g, cur, salt);
-	if (slot->used)
+	slot = table_find(g, cur, fp);
+	if (*slot != 0)
 		return NATT_ERR_REPLAY;
 	if (cur->count >= g->capacity)
 		return NATT_ERR_FULL;
-	memcpy(slot->salt, salt, NATT_SALT_LEN);
-	slot->used = 1;
+	*slot = fp;
 	cur->count++;
 	return NATT_OK;
 }

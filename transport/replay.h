@@ -13,7 +13,9 @@
  * +-skew of the receiver's wall clock and its salt was not seen before.
  * Salts are remembered in two generations of a fixed-capacity table, each
  * generation lasting 2*skew, so a salt stays remembered for as long as its
- * timestamp could still be accepted.  Memory is fixed at creation.
+ * timestamp could still be accepted.  The tables hold 8-byte fingerprints
+ * of the salts (24 bytes per salt of capacity, both generations together);
+ * replay.c explains why that is safe.  Memory is fixed at creation.
  */
 #ifndef NATT_REPLAY_H
 #define NATT_REPLAY_H
@@ -46,12 +48,16 @@ int natt_replay_update(struct natt_replay *r, uint64_t seq);
 struct natt_saltguard;
 
 /*
- * capacity: how many salts one generation holds (rounded up to a power of
- * two, table sized at twice that); skew_ms: the accepted clock difference.
- * Returns NULL on allocation failure or capacity 0.
+ * capacity: how many salts one generation (one period of 2*skew) accepts,
+ * exactly; skew_ms: the accepted clock difference.  Returns NULL on
+ * allocation failure, capacity 0, or a capacity whose table would pass 2^32 slots
+ * (about 2.8 * 10^9 salts).
  */
 struct natt_saltguard *natt_saltguard_new(size_t capacity, uint64_t skew_ms);
 void natt_saltguard_free(struct natt_saltguard *g);
+
+/* Bytes the guard holds (fixed at creation). */
+size_t natt_saltguard_memory(const struct natt_saltguard *g);
 
 /*
  * Called after a rendezvous message authenticated.  ts_wall_ms is the

@@ -1,244 +1,13 @@
 /*
- * wire.c: encoding and decoding of every packet of doc/PROTOCOL.md.
- *
- * Every field goes through the cursors below: struct rd reads big-endian
- * integers from [p, p + len) and refuses to read past len; struct wr writes
- * them and refuses to write past cap.  Encoders validate their input and
- * compute the exact size first, so they either write the whole encoding or
- * nothing at all.
+ * wire.c: the clear part of the wire protocol: classification, headers,
+ * candidates and names (with the codecs wire_body.c shares, wire_int.h),
+ * HANDSHAKE frames, and the names of types for logs.  The bodies that seal
+ * opens are in wire_body.c, the control messages inside TLS in wire_ctl.c;
+ * all three read and write fields only through the cursors of wire_int.h.
  */
 #include <string.h>
 
-#include "wire.h"
-
-/* Fixed-size bodies and body prefixes (PROTOCOL.md 5.3, 6). */
-#define PROBE_FIXED_BODY      (NATT_PROBE_ID_LEN + 1 + NATT_CAND_LEN)
-#define RDV_COMMON_LEN	      16 /* timestamp, txid */
-#define RDV_REGISTER_ACK_BODY (RDV_COMMON_LEN + 1 + 2 + NATT_CAND_LEN)
-#define RDV_LOOKUP_REPLY_BODY (RDV_COMMON_LEN + 1 + NATT_CAND_LEN + 1)
-#define RDV_INTRODUCE_BODY    (RDV_COMMON_LEN + 8 + 1 + NATT_CAND_LEN + 1)
-#define KEEPALIVE_MAX_S	      25 /* PROTOCOL.md 9.1 */
-
-enum natt_param_id {
-	PARAM_CIPHERS = 1,
-	PARAM_KEEPALIVE = 2,
-	PARAM_IDLE_TIMEOUT = 3,
-	PARAM_MAX_DATAGRAM = 4,
-};
-
-/* ---- bounds-checked big-endian cursors ---- */
-
-struct rd {
-	const uint8_t *p;
-	size_t len;
-	size_t off;
-};
-
-struct wr {
-	uint8_t *p; /* NULL: only measuring the encoding's size */
-	size_t cap;
-	size_t off;
-	bool overflow; /* a put did not fit: nothing more is written */
-};
-
-/* What an empty input points at, so that no pointer arithmetic uses NULL. */
-static const uint8_t no_input[1];
-
-static void rd_init(struct rd *r, const uint8_t *p, size_t len)
-{
-	r->p = p != NULL ? p : no_input;
-	r->len = p != NULL ? len : 0;
-	r->off = 0;
-}
-
-static size_t rd_left(const struct rd *r)
-{
-	return r->len - r->off;
-}
-
-/* Returns a pointer to the next n input bytes and skips them, or NULL. */
-static const uint8_t *get_ref(struct rd *r, size_t n)
-{
-	const uint8_t *p;
-
-	if (rd_left(r) < n)
-		return NULL;
-	p = r->p + r->off;
-	r->off += n;
-	return p;
-}
-
-static bool get_bytes(struct rd *r, void *dst, size_t n)
-{
-	const uint8_t *p = get_ref(r, n);
-
-	if (p == NULL)
-		return false;
-	memcpy(dst, p, n);
-	return true;
-}
-
-static bool get_be(struct rd *r, uint64_t *v, size_t n)
-{
-	const uint8_t *p = get_ref(r, n);
-
-	if (p == NULL)
-		return false;
-	*v = 0;
-	for (size_t i = 0; i < n; i++)
-		*v = *v << 8 | p[i];
-	return true;
-}
-
-static bool get_u8(struct rd *r, uint8_t *v)
-{
-	uint64_t x;
-
-	if (!get_be(r, &x, 1))
-		return false;
-	*v = (uint8_t)x;
-	return true;
-}
-
-static bool get_u16(struct rd *r, uint16_t *v)
-{
-	uint64_t x;
-
-	if (!get_be(r, &x, 2))
-		return false;
-	*v = (uint16_t)x;
-	return true;
-}
-
-static bool get_u32(struct rd *r, uint32_t *v)
-{
-	uint64_t x;
-
-	if (!get_be(r, &x, 4))
-		return false;
-	*v = (uint32_t)x;
-	return true;
-}
-
-static bool get_u64(struct rd *r, uint64_t *v)
-{
-	return get_be(r, v, 8);
-}
-
-static void wr_init(struct wr *w, uint8_t *p, size_t cap)
-{
-	w->p = p;
-	w->cap = p != NULL ? cap : 0;
-	w->off = 0;
-	w->overflow = false;
-}
-
-/* A writer that writes nothing and counts: w->off is the encoded size. */
-static void wr_measure(struct wr *w)
-{
-	w->p = NULL;
-	w->cap = SIZE_MAX;
-	w->off = 0;
-	w->overflow = false;
-}
-
-/* Reserves n output bytes: returns where to write them, or NULL when they
- * do not fit (marking the overflow) or when only measuring. */
-static uint8_t *put_ref(struct wr *w, size_t n)
-{
-	uint8_t *p;
-
-	if (w->overflow || w->cap - w->off < n) {
-		w->overflow = true;
-		return NULL;
-	}
-	p = w->p != NULL ? w->p + w->off : NULL;
-	w->off += n;
-	return p;
-}
-
-static void put_bytes(struct wr *w, const void *src, size_t n)
-{
-	uint8_t *p = put_ref(w, n);
-
-	if (p != NULL && n > 0)
-		memcpy(p, src, n);
-}
-
-static void put_zero(struct wr *w, size_t n)
-{
-	uint8_t *p = put_ref(w, n);
-
-	if (p != NULL)
-		memset(p, 0, n);
-}
-
-static void put_be(struct wr *w, uint64_t v, size_t n)
-{
-	uint8_t *p = put_ref(w, n);
-
-	if (p == NULL)
-		return;
-	for (size_t i = n; i > 0; i--) {
-		p[i - 1] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static void put_u8(struct wr *w, uint8_t v)
-{
-	put_be(w, v, 1);
-}
-
-static void put_u16(struct wr *w, uint16_t v)
-{
-	put_be(w, v, 2);
-}
-
-static void put_u32(struct wr *w, uint32_t v)
-{
-	put_be(w, v, 4);
-}
-
-static void put_u64(struct wr *w, uint64_t v)
-{
-	put_be(w, v, 8);
-}
-
-/* The encoder's result: the length written, or NATT_ERR_BUFFER if the size
- * computed up front was wrong (never expected). */
-static int wr_result(const struct wr *w)
-{
-	return w->overflow ? NATT_ERR_BUFFER : (int)w->off;
-}
-
-static bool all_zero(const uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != 0)
-			return false;
-	return true;
-}
-
-/* Printable ASCII, 0x20-0x7E: close reasons. */
-static bool printable(const uint8_t *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (s[i] < 0x20 || s[i] > 0x7E)
-			return false;
-	return true;
-}
-
-/* Checks that the rest of the input is zero padding and consumes it. */
-static int get_padding(struct rd *r, size_t *padding)
-{
-	size_t n = rd_left(r);
-
-	if (!all_zero(get_ref(r, n), n))
-		return NATT_ERR_BAD_PADDING;
-	*padding = n;
-	return NATT_OK;
-}
+#include "wire_int.h"
 
 /* ---- classification and headers (PROTOCOL.md 2, 5.1, 5.3, 6.1, 7) ---- */
 
@@ -258,11 +27,6 @@ enum natt_class natt_wire_classify(const uint8_t *pkt, size_t len)
 	if (b >= 0xD0 && b <= 0xDF)
 		return NATT_CLASS_SHORT;
 	return NATT_CLASS_UNKNOWN;
-}
-
-static bool is_rdv(uint8_t type)
-{
-	return type >= NATT_PT_RDV_REGISTER && type <= NATT_PT_RDV_INTRODUCE;
 }
 
 size_t natt_header_len(uint8_t type)
@@ -439,7 +203,7 @@ bool natt_cand_equal(const struct natt_cand *a, const struct natt_cand *b)
 	       memcmp(a->addr, b->addr, sizeof(a->addr)) == 0;
 }
 
-static int get_cand(struct rd *r, struct natt_cand *c)
+int natt_wire_get_cand(struct rd *r, struct natt_cand *c)
 {
 	memset(c, 0, sizeof(*c));
 	if (!get_u8(r, &c->kind) || !get_u8(r, &c->family) || !get_u16(r, &c->port) ||
@@ -448,7 +212,7 @@ static int get_cand(struct rd *r, struct natt_cand *c)
 	return natt_cand_valid(c) ? NATT_OK : NATT_ERR_BAD_ADDRESS;
 }
 
-static void put_cand(struct wr *w, const struct natt_cand *c)
+void natt_wire_put_cand(struct wr *w, const struct natt_cand *c)
 {
 	put_u8(w, c->kind);
 	put_u8(w, c->family);
@@ -461,7 +225,7 @@ int natt_cand_decode(struct natt_cand *c, const uint8_t *p, size_t len)
 	struct rd r;
 
 	rd_init(&r, p, len);
-	return get_cand(&r, c);
+	return natt_wire_get_cand(&r, c);
 }
 
 int natt_cand_encode(uint8_t *out, size_t cap, const struct natt_cand *c)
@@ -473,36 +237,19 @@ int natt_cand_encode(uint8_t *out, size_t cap, const struct natt_cand *c)
 	if (out == NULL || cap < NATT_CAND_LEN)
 		return NATT_ERR_BUFFER;
 	wr_init(&w, out, cap);
-	put_cand(&w, c);
+	natt_wire_put_cand(&w, c);
 	return wr_result(&w);
 }
 
-/* A candidate that is an "observed" address: valid, and of the given kind. */
-static int get_observed(struct rd *r, struct natt_cand *c, uint8_t kind)
-{
-	int rc = get_cand(r, c);
-
-	if (rc != NATT_OK)
-		return rc;
-	return c->kind == kind ? NATT_OK : NATT_ERR_BAD_VALUE;
-}
-
-static int check_observed(const struct natt_cand *c, uint8_t kind)
-{
-	if (!natt_cand_valid(c))
-		return NATT_ERR_BAD_ADDRESS;
-	return c->kind == kind ? NATT_OK : NATT_ERR_BAD_VALUE;
-}
-
 /* Candidate lists (4.3): count 0-8, and no "none" entry. */
-static int get_cands(struct rd *r, struct natt_cand_list *l)
+int natt_wire_get_cands(struct rd *r, struct natt_cand_list *l)
 {
 	if (!get_u8(r, &l->count))
 		return NATT_ERR_TRUNCATED;
 	if (l->count > NATT_MAX_CANDS)
 		return NATT_ERR_BAD_VALUE;
 	for (unsigned i = 0; i < l->count; i++) {
-		int rc = get_cand(r, &l->cand[i]);
+		int rc = natt_wire_get_cand(r, &l->cand[i]);
 
 		if (rc != NATT_OK)
 			return rc;
@@ -512,7 +259,7 @@ static int get_cands(struct rd *r, struct natt_cand_list *l)
 	return NATT_OK;
 }
 
-static int check_cands(const struct natt_cand_list *l)
+int natt_wire_check_cands(const struct natt_cand_list *l)
 {
 	if (l->count > NATT_MAX_CANDS)
 		return NATT_ERR_BAD_VALUE;
@@ -522,11 +269,11 @@ static int check_cands(const struct natt_cand_list *l)
 	return NATT_OK;
 }
 
-static void put_cands(struct wr *w, const struct natt_cand_list *l)
+void natt_wire_put_cands(struct wr *w, const struct natt_cand_list *l)
 {
 	put_u8(w, l->count);
 	for (unsigned i = 0; i < l->count; i++)
-		put_cand(w, &l->cand[i]);
+		natt_wire_put_cand(w, &l->cand[i]);
 }
 
 static bool name_char(uint8_t ch)
@@ -560,7 +307,7 @@ int natt_name_set(struct natt_name *n, const char *s)
 	return NATT_OK;
 }
 
-static int get_name(struct rd *r, struct natt_name *n, bool optional)
+int natt_wire_get_name(struct rd *r, struct natt_name *n, bool optional)
 {
 	memset(n, 0, sizeof(*n));
 	if (!get_u8(r, &n->len))
@@ -573,7 +320,7 @@ static int get_name(struct rd *r, struct natt_name *n, bool optional)
 }
 
 /* A name to encode: len in range, len valid characters, then the NUL. */
-static int check_name(const struct natt_name *n, bool optional)
+int natt_wire_check_name(const struct natt_name *n, bool optional)
 {
 	if (n->len > NATT_MAX_NAME || (n->len == 0 && !optional))
 		return NATT_ERR_BAD_NAME;
@@ -582,7 +329,7 @@ static int check_name(const struct natt_name *n, bool optional)
 	return NATT_OK;
 }
 
-static void put_name(struct wr *w, const struct natt_name *n)
+void natt_wire_put_name(struct wr *w, const struct natt_name *n)
 {
 	put_u8(w, n->len);
 	put_bytes(w, n->str, n->len);
@@ -807,497 +554,6 @@ int natt_frame_encode(uint8_t *out, size_t cap, const struct natt_frame *f)
 		return NATT_ERR_BUFFER;
 	wr_init(&w, out, cap);
 	put_frame(&w, f);
-	return wr_result(&w);
-}
-
-/* ---- PROBE and PROBE_REPLY bodies (PROTOCOL.md 5.3) ---- */
-
-static bool is_probe(uint8_t type)
-{
-	return type == NATT_PT_PROBE || type == NATT_PT_PROBE_REPLY;
-}
-
-/* PROBE: seen is "none"; PROBE_REPLY: seen is prflx. */
-static int check_probe(uint8_t type, const struct natt_probe *pr)
-{
-	if ((pr->flags & ~NATT_PROBE_NOMINATE) != 0)
-		return NATT_ERR_BAD_VALUE;
-	if (!natt_cand_valid(&pr->seen))
-		return NATT_ERR_BAD_ADDRESS;
-	if (pr->seen.kind != (type == NATT_PT_PROBE ? NATT_CAND_NONE : NATT_CAND_PRFLX))
-		return NATT_ERR_BAD_VALUE;
-	return NATT_OK;
-}
-
-int natt_probe_decode(struct natt_probe *pr, uint8_t type, const uint8_t *body, size_t len)
-{
-	struct rd r;
-	int rc;
-
-	memset(pr, 0, sizeof(*pr));
-	if (!is_probe(type))
-		return NATT_ERR_BAD_TYPE;
-	if (len < NATT_PROBE_MIN_BODY)
-		return NATT_ERR_TOO_SMALL;
-	if (len > NATT_PROBE_MAX_BODY)
-		return NATT_ERR_BAD_LENGTH;
-	rd_init(&r, body, len);
-	get_bytes(&r, pr->probe_id, NATT_PROBE_ID_LEN);
-	get_u8(&r, &pr->flags);
-	rc = get_cand(&r, &pr->seen);
-	if (rc == NATT_OK)
-		rc = check_probe(type, pr);
-	if (rc == NATT_OK)
-		rc = get_padding(&r, &pr->padding);
-	return rc;
-}
-
-int natt_probe_encode(uint8_t *out, size_t cap, uint8_t type, const struct natt_probe *pr,
-		      size_t body_len)
-{
-	struct wr w;
-	int rc;
-
-	if (!is_probe(type) || body_len < NATT_PROBE_MIN_BODY || body_len > NATT_PROBE_MAX_BODY)
-		return NATT_ERR_INVALID;
-	rc = check_probe(type, pr);
-	if (rc != NATT_OK)
-		return rc;
-	if (out == NULL || cap < body_len)
-		return NATT_ERR_BUFFER;
-	wr_init(&w, out, cap);
-	put_bytes(&w, pr->probe_id, NATT_PROBE_ID_LEN);
-	put_u8(&w, pr->flags);
-	put_cand(&w, &pr->seen);
-	put_zero(&w, body_len - PROBE_FIXED_BODY);
-	return wr_result(&w);
-}
-
-/* ---- rendezvous bodies (PROTOCOL.md 6) ---- */
-
-size_t natt_rdv_min_body(uint8_t type)
-{
-	switch (type) {
-	case NATT_PT_RDV_REGISTER: return NATT_RDV_REGISTER_MIN_BODY;
-	case NATT_PT_RDV_REGISTER_ACK: return RDV_REGISTER_ACK_BODY;
-	case NATT_PT_RDV_LOOKUP: return NATT_RDV_LOOKUP_MIN_BODY;
-	case NATT_PT_RDV_LOOKUP_REPLY: return RDV_LOOKUP_REPLY_BODY;
-	case NATT_PT_RDV_INTRODUCE: return RDV_INTRODUCE_BODY;
-	}
-	return 0;
-}
-
-static bool padded_minimum(uint8_t type)
-{
-	return type == NATT_PT_RDV_REGISTER || type == NATT_PT_RDV_LOOKUP;
-}
-
-static int get_cid(struct rd *r, natt_cid_t *cid)
-{
-	if (!get_u64(r, cid))
-		return NATT_ERR_TRUNCATED;
-	return *cid != 0 ? NATT_OK : NATT_ERR_BAD_VALUE;
-}
-
-static int check_status(uint8_t status)
-{
-	return status <= NATT_RDV_RATE_LIMITED ? NATT_OK : NATT_ERR_BAD_VALUE;
-}
-
-static int get_status(struct rd *r, uint8_t *status)
-{
-	if (!get_u8(r, status))
-		return NATT_ERR_TRUNCATED;
-	return check_status(*status);
-}
-
-static int get_register(struct rd *r, struct natt_rdv_msg *m)
-{
-	int rc;
-
-	if (!get_u64(r, &m->reg.seq) || !get_u16(r, &m->reg.lifetime_s))
-		return NATT_ERR_TRUNCATED;
-	rc = get_name(r, &m->reg.name, false);
-	return rc != NATT_OK ? rc : get_cands(r, &m->reg.cands);
-}
-
-static int get_register_ack(struct rd *r, struct natt_rdv_msg *m)
-{
-	int rc = get_status(r, &m->reg_ack.status);
-
-	if (rc != NATT_OK)
-		return rc;
-	if (!get_u16(r, &m->reg_ack.lifetime_s))
-		return NATT_ERR_TRUNCATED;
-	return get_observed(r, &m->reg_ack.observed, NATT_CAND_SRFLX);
-}
-
-static int get_lookup(struct rd *r, struct natt_rdv_msg *m)
-{
-	int rc = get_cid(r, &m->lookup.cid);
-
-	if (rc == NATT_OK)
-		rc = get_name(r, &m->lookup.target, false);
-	if (rc == NATT_OK)
-		rc = get_name(r, &m->lookup.name, true);
-	return rc != NATT_OK ? rc : get_cands(r, &m->lookup.cands);
-}
-
-static int get_lookup_reply(struct rd *r, struct natt_rdv_msg *m)
-{
-	int rc = get_status(r, &m->lookup_reply.status);
-
-	if (rc == NATT_OK)
-		rc = get_observed(r, &m->lookup_reply.observed, NATT_CAND_SRFLX);
-	if (rc == NATT_OK)
-		rc = get_cands(r, &m->lookup_reply.cands);
-	if (rc == NATT_OK && m->lookup_reply.status != NATT_RDV_OK &&
-	    m->lookup_reply.cands.count != 0)
-		return NATT_ERR_BAD_VALUE;
-	return rc;
-}
-
-static int get_introduce(struct rd *r, struct natt_rdv_msg *m)
-{
-	int rc = get_cid(r, &m->introduce.cid);
-
-	if (rc == NATT_OK)
-		rc = get_name(r, &m->introduce.name, true);
-	if (rc == NATT_OK)
-		rc = get_observed(r, &m->introduce.observed, NATT_CAND_SRFLX);
-	return rc != NATT_OK ? rc : get_cands(r, &m->introduce.cands);
-}
-
-static int get_rdv_fields(struct rd *r, struct natt_rdv_msg *m)
-{
-	if (!get_u64(r, &m->timestamp_ms) || !get_u64(r, &m->txid))
-		return NATT_ERR_TRUNCATED;
-	switch (m->type) {
-	case NATT_PT_RDV_REGISTER: return get_register(r, m);
-	case NATT_PT_RDV_REGISTER_ACK: return get_register_ack(r, m);
-	case NATT_PT_RDV_LOOKUP: return get_lookup(r, m);
-	case NATT_PT_RDV_LOOKUP_REPLY: return get_lookup_reply(r, m);
-	}
-	return get_introduce(r, m);
-}
-
-int natt_rdv_decode(struct natt_rdv_msg *m, uint8_t type, const uint8_t *body, size_t len)
-{
-	struct rd r;
-	int rc;
-
-	memset(m, 0, sizeof(*m));
-	if (!is_rdv(type))
-		return NATT_ERR_BAD_TYPE;
-	if (len > NATT_RDV_MAX_BODY)
-		return NATT_ERR_BAD_LENGTH;
-	if (padded_minimum(type) && len < natt_rdv_min_body(type))
-		return NATT_ERR_TOO_SMALL;
-	m->type = type;
-	rd_init(&r, body, len);
-	rc = get_rdv_fields(&r, m);
-	return rc != NATT_OK ? rc : get_padding(&r, &m->padding);
-}
-
-static int check_register(const struct natt_rdv_msg *m)
-{
-	int rc = check_name(&m->reg.name, false);
-
-	return rc != NATT_OK ? rc : check_cands(&m->reg.cands);
-}
-
-static int check_register_ack(const struct natt_rdv_msg *m)
-{
-	int rc = check_status(m->reg_ack.status);
-
-	return rc != NATT_OK ? rc : check_observed(&m->reg_ack.observed, NATT_CAND_SRFLX);
-}
-
-static int check_lookup(const struct natt_rdv_msg *m)
-{
-	int rc = m->lookup.cid != 0 ? NATT_OK : NATT_ERR_BAD_VALUE;
-
-	if (rc == NATT_OK)
-		rc = check_name(&m->lookup.target, false);
-	if (rc == NATT_OK)
-		rc = check_name(&m->lookup.name, true);
-	return rc != NATT_OK ? rc : check_cands(&m->lookup.cands);
-}
-
-static int check_lookup_reply(const struct natt_rdv_msg *m)
-{
-	int rc = check_status(m->lookup_reply.status);
-
-	if (rc == NATT_OK && m->lookup_reply.status != NATT_RDV_OK &&
-	    m->lookup_reply.cands.count != 0)
-		return NATT_ERR_BAD_VALUE;
-	if (rc == NATT_OK)
-		rc = check_observed(&m->lookup_reply.observed, NATT_CAND_SRFLX);
-	return rc != NATT_OK ? rc : check_cands(&m->lookup_reply.cands);
-}
-
-static int check_introduce(const struct natt_rdv_msg *m)
-{
-	int rc = m->introduce.cid != 0 ? NATT_OK : NATT_ERR_BAD_VALUE;
-
-	if (rc == NATT_OK)
-		rc = check_name(&m->introduce.name, true);
-	if (rc == NATT_OK)
-		rc = check_observed(&m->introduce.observed, NATT_CAND_SRFLX);
-	return rc != NATT_OK ? rc : check_cands(&m->introduce.cands);
-}
-
-/* Validates the fields of m as the decoder would. */
-static int check_rdv(const struct natt_rdv_msg *m)
-{
-	switch (m->type) {
-	case NATT_PT_RDV_REGISTER: return check_register(m);
-	case NATT_PT_RDV_REGISTER_ACK: return check_register_ack(m);
-	case NATT_PT_RDV_LOOKUP: return check_lookup(m);
-	case NATT_PT_RDV_LOOKUP_REPLY: return check_lookup_reply(m);
-	case NATT_PT_RDV_INTRODUCE: return check_introduce(m);
-	}
-	return NATT_ERR_BAD_TYPE;
-}
-
-static void put_rdv_fields(struct wr *w, const struct natt_rdv_msg *m)
-{
-	put_u64(w, m->timestamp_ms);
-	put_u64(w, m->txid);
-	switch (m->type) {
-	case NATT_PT_RDV_REGISTER:
-		put_u64(w, m->reg.seq);
-		put_u16(w, m->reg.lifetime_s);
-		put_name(w, &m->reg.name);
-		put_cands(w, &m->reg.cands);
-		break;
-	case NATT_PT_RDV_REGISTER_ACK:
-		put_u8(w, m->reg_ack.status);
-		put_u16(w, m->reg_ack.lifetime_s);
-		put_cand(w, &m->reg_ack.observed);
-		break;
-	case NATT_PT_RDV_LOOKUP:
-		put_u64(w, m->lookup.cid);
-		put_name(w, &m->lookup.target);
-		put_name(w, &m->lookup.name);
-		put_cands(w, &m->lookup.cands);
-		break;
-	case NATT_PT_RDV_LOOKUP_REPLY:
-		put_u8(w, m->lookup_reply.status);
-		put_cand(w, &m->lookup_reply.observed);
-		put_cands(w, &m->lookup_reply.cands);
-		break;
-	case NATT_PT_RDV_INTRODUCE:
-		put_u64(w, m->introduce.cid);
-		put_name(w, &m->introduce.name);
-		put_cand(w, &m->introduce.observed);
-		put_cands(w, &m->introduce.cands);
-		break;
-	}
-}
-
-int natt_rdv_encode(uint8_t *out, size_t cap, const struct natt_rdv_msg *m, size_t min_body)
-{
-	size_t fields, body;
-	struct wr w;
-	int rc;
-
-	rc = check_rdv(m);
-	if (rc != NATT_OK)
-		return rc;
-	if (min_body > NATT_RDV_MAX_BODY)
-		return NATT_ERR_INVALID;
-	wr_measure(&w);
-	put_rdv_fields(&w, m);
-	fields = w.off;
-	body = fields;
-	if (body < min_body)
-		body = min_body;
-	if (body < natt_rdv_min_body(m->type))
-		body = natt_rdv_min_body(m->type);
-	if (out == NULL || cap < body)
-		return NATT_ERR_BUFFER;
-	wr_init(&w, out, cap);
-	put_rdv_fields(&w, m);
-	put_zero(&w, body - fields);
-	return wr_result(&w);
-}
-
-/* ---- control messages inside TLS (PROTOCOL.md 9) ---- */
-
-static bool keepalive_ok(uint16_t s)
-{
-	return s >= 1 && s <= KEEPALIVE_MAX_S;
-}
-
-static int get_param(struct natt_ctl_msg *m, uint8_t id, const uint8_t *v, uint8_t len)
-{
-	unsigned bit;
-	struct rd r;
-
-	if (id < PARAM_CIPHERS || id > PARAM_MAX_DATAGRAM)
-		return NATT_OK; /* unknown: ignored (9.1) */
-	bit = 1u << (id - 1);	/* PARAM_x is bit NATT_PARAM_x */
-	if ((m->params.present & bit) != 0)
-		return NATT_ERR_BAD_VALUE; /* a parameter appears once */
-	m->params.present |= bit;
-	rd_init(&r, v, len);
-	if (id == PARAM_CIPHERS) {
-		if (len < 1 || len > NATT_MAX_CIPHERS)
-			return NATT_ERR_BAD_VALUE;
-		m->params.ncipher = len;
-		get_bytes(&r, m->params.cipher, len);
-		return NATT_OK;
-	}
-	if (len != 2)
-		return NATT_ERR_BAD_VALUE;
-	if (id == PARAM_KEEPALIVE) {
-		get_u16(&r, &m->params.keepalive_s);
-		return keepalive_ok(m->params.keepalive_s) ? NATT_OK : NATT_ERR_BAD_VALUE;
-	}
-	get_u16(&r, id == PARAM_IDLE_TIMEOUT ? &m->params.idle_timeout_s : &m->params.max_datagram);
-	return NATT_OK;
-}
-
-static int get_params(struct natt_ctl_msg *m, struct rd *r)
-{
-	while (rd_left(r) > 0) {
-		uint8_t id, len;
-		const uint8_t *v;
-		int rc;
-
-		if (!get_u8(r, &id) || !get_u8(r, &len))
-			return NATT_ERR_BAD_LENGTH;
-		v = get_ref(r, len);
-		if (v == NULL)
-			return NATT_ERR_BAD_LENGTH;
-		rc = get_param(m, id, v, len);
-		if (rc != NATT_OK)
-			return rc;
-	}
-	return NATT_OK;
-}
-
-static int get_ctl_close(struct natt_ctl_msg *m, struct rd *r)
-{
-	size_t n;
-
-	if (!get_u16(r, &m->close.code))
-		return NATT_ERR_BAD_LENGTH;
-	n = rd_left(r);
-	if (n > NATT_MAX_REASON)
-		return NATT_ERR_BAD_LENGTH;
-	m->close.reason_len = (uint8_t)n;
-	get_bytes(r, m->close.reason, n);
-	return printable((const uint8_t *)m->close.reason, n) ? NATT_OK : NATT_ERR_BAD_VALUE;
-}
-
-int natt_ctl_decode(struct natt_ctl_msg *m, const uint8_t *p, size_t len)
-{
-	struct rd r, value;
-	const uint8_t *v;
-	int rc = NATT_OK;
-
-	memset(m, 0, sizeof(*m));
-	rd_init(&r, p, len);
-	if (!get_u8(&r, &m->type) || !get_u16(&r, &m->len))
-		return NATT_ERR_TRUNCATED;
-	v = get_ref(&r, m->len);
-	if (v == NULL)
-		return NATT_ERR_TRUNCATED;
-	rd_init(&value, v, m->len);
-	if (m->type == NATT_CTL_PARAMS)
-		rc = get_params(m, &value);
-	else if (m->type == NATT_CTL_PING)
-		rc = m->len == 0 ? NATT_OK : NATT_ERR_BAD_LENGTH;
-	else if (m->type == NATT_CTL_CLOSE)
-		rc = get_ctl_close(m, &value);
-	return rc != NATT_OK ? rc : (int)r.off;
-}
-
-#define PARAM_KNOWN                                                                                \
-	(NATT_PARAM_CIPHERS | NATT_PARAM_KEEPALIVE | NATT_PARAM_IDLE_TIMEOUT |                     \
-	 NATT_PARAM_MAX_DATAGRAM)
-
-static int check_params(const struct natt_ctl_msg *m)
-{
-	unsigned present = m->params.present;
-
-	if ((present & ~PARAM_KNOWN) != 0)
-		return NATT_ERR_BAD_VALUE;
-	if ((present & NATT_PARAM_CIPHERS) &&
-	    (m->params.ncipher < 1 || m->params.ncipher > NATT_MAX_CIPHERS))
-		return NATT_ERR_BAD_VALUE;
-	if ((present & NATT_PARAM_KEEPALIVE) && !keepalive_ok(m->params.keepalive_s))
-		return NATT_ERR_BAD_VALUE;
-	return NATT_OK;
-}
-
-static int check_ctl(const struct natt_ctl_msg *m)
-{
-	switch (m->type) {
-	case NATT_CTL_PARAMS: return check_params(m);
-	case NATT_CTL_PING: return NATT_OK;
-	case NATT_CTL_CLOSE:
-		if (m->close.reason_len > NATT_MAX_REASON ||
-		    !printable((const uint8_t *)m->close.reason, m->close.reason_len))
-			return NATT_ERR_BAD_VALUE;
-		return NATT_OK;
-	}
-	return NATT_ERR_BAD_TYPE;
-}
-
-static void put_param_u16(struct wr *w, uint8_t id, uint16_t v)
-{
-	put_u8(w, id);
-	put_u8(w, 2);
-	put_u16(w, v);
-}
-
-static void put_params(struct wr *w, const struct natt_ctl_msg *m)
-{
-	unsigned present = m->params.present;
-
-	if (present & NATT_PARAM_CIPHERS) {
-		put_u8(w, PARAM_CIPHERS);
-		put_u8(w, m->params.ncipher);
-		put_bytes(w, m->params.cipher, m->params.ncipher);
-	}
-	if (present & NATT_PARAM_KEEPALIVE)
-		put_param_u16(w, PARAM_KEEPALIVE, m->params.keepalive_s);
-	if (present & NATT_PARAM_IDLE_TIMEOUT)
-		put_param_u16(w, PARAM_IDLE_TIMEOUT, m->params.idle_timeout_s);
-	if (present & NATT_PARAM_MAX_DATAGRAM)
-		put_param_u16(w, PARAM_MAX_DATAGRAM, m->params.max_datagram);
-}
-
-static void put_ctl_value(struct wr *w, const struct natt_ctl_msg *m)
-{
-	if (m->type == NATT_CTL_PARAMS) {
-		put_params(w, m);
-	} else if (m->type == NATT_CTL_CLOSE) {
-		put_u16(w, m->close.code);
-		put_bytes(w, m->close.reason, m->close.reason_len);
-	}
-}
-
-int natt_ctl_encode(uint8_t *out, size_t cap, const struct natt_ctl_msg *m)
-{
-	int rc = check_ctl(m);
-	struct wr w;
-	size_t len;
-
-	if (rc != NATT_OK)
-		return rc;
-	wr_measure(&w);
-	put_ctl_value(&w, m);
-	len = w.off;
-	if (out == NULL || cap < NATT_CTL_HDR_LEN + len)
-		return NATT_ERR_BUFFER;
-	wr_init(&w, out, cap);
-	put_u8(&w, m->type);
-	put_u16(&w, (uint16_t)len);
-	put_ctl_value(&w, m);
 	return wr_result(&w);
 }
 

@@ -2,7 +2,8 @@
  * wire.h: encode and decode every packet of doc/PROTOCOL.md.  This is the
  * single source of truth of the framing: the transport, the rendezvous,
  * natt-inspect and the fuzz targets all go through it, and every wire field
- * is read and written only in wire.c.
+ * is read and written only in wire.c, wire_body.c and wire_ctl.c (which share
+ * the private wire_int.h).
  *
  * A packet is handled in three steps:
  *   1. natt_wire_classify() on the first byte (STUN, raw OpenVPN, ours);
@@ -351,6 +352,14 @@ enum natt_cipher {
 #define NATT_PARAM_IDLE_TIMEOUT (1u << 2)
 #define NATT_PARAM_MAX_DATAGRAM (1u << 3)
 
+/*
+ * Largest KEEPALIVE parameter, in seconds (PROTOCOL.md 9.1: 1-24).  Linux
+ * conntrack forgets an idle UDP flow after 30 s (nf_conntrack_udp_timeout);
+ * staying below 25 s leaves at least 6 s for delay and timer slack.  Riding
+ * out one lost keepalive needs an interval below 15 s (two intervals < 30 s).
+ */
+#define NATT_KEEPALIVE_MAX_S 24
+
 struct natt_ctl_msg {
 	uint8_t type;     /* unknown types decode with only type and len set */
 	uint16_t len;     /* value length */
@@ -359,7 +368,7 @@ struct natt_ctl_msg {
 			unsigned present; /* NATT_PARAM_* bits */
 			uint8_t ncipher;
 			uint8_t cipher[NATT_MAX_CIPHERS];
-			uint16_t keepalive_s;
+			uint16_t keepalive_s; /* 1 to NATT_KEEPALIVE_MAX_S */
 			uint16_t idle_timeout_s;
 			uint16_t max_datagram;
 		} params;

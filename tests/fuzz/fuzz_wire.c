@@ -1,5 +1,5 @@
 /*
- * fuzz_wire.c: libFuzzer target for transport/wire.c.
+ * fuzz_wire.c: libFuzzer target for the wire module (transport/wire*.c).
  *
  * The input goes through every decoder: as a packet (classify, header, then
  * the bytes after the header as HANDSHAKE frames) and, whole, as frames, a
