@@ -78,6 +78,8 @@ expect_conf 1 "rdv.conf:2: network: network 'a' is already defined \(.*rdv.conf:
 expect_conf 1 'rdv.conf:1: network b: .*missing.key: No such file' "network b $dir/missing.key\n"
 expect_conf 1 'rdv.conf:2: network c has the key of network a' \
 	"network a $dir/net.key\nnetwork c $dir/net.key\nforeground\n"
+expect_conf 1 'listen \[::\]:3478 serves IPv4 too' \
+	"network a $dir/net.key\nlisten [::]:3478\nlisten 0.0.0.0:3478\n"
 expect_conf 1 'group g without user' "network a $dir/net.key\ngroup g\n"
 expect 1 'nothere.conf: No such file' "$RDV" --config "$dir/nothere.conf"
 
@@ -111,6 +113,62 @@ pid=
 [ ! -e "$dir/pid" ] || fail "pid file left behind"
 grep -q 'exiting on SIGTERM' "$dir/log" || fail "no exit line: $(cat "$dir/log")"
 grep -q "$(grep -v '^#' "$dir/net.key" | tail -n 1)" "$dir/log" && fail "the key is in the log"
+ok
+
+# A full table: refused with one log line per episode, not one per request.
+conf "listen 127.0.0.1:0\nnetwork-key $dir/net.key\nmax-registrations 1\n\
+status $dir/status3 3600\nforeground\n"
+"$RDV" --config "$dir/rdv.conf" 2>"$dir/log3" &
+pid=$!
+for _ in $(seq 50); do [ -s "$dir/status3" ] && break; sleep 0.1; done
+p3=$(sed -n 's/^listen 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/status3")
+"$RDVCLIENT" register "$dir/net.key" "127.0.0.1:$p3" one --seconds 1 >"$dir/r1" ||
+	fail "first registration: $(cat "$dir/r1")"
+for name in two three; do
+	"$RDVCLIENT" register "$dir/net.key" "127.0.0.1:$p3" $name --seconds 1 >"$dir/r2" &&
+		fail "registered into a full table: $(cat "$dir/r2")"
+	grep -q '^reg-failed result=table-full' "$dir/r2" || fail "not told: $(cat "$dir/r2")"
+done
+kill -TERM "$pid"
+wait "$pid" || fail "exit status $?"
+pid=
+[ "$(grep -c 'registration table full' "$dir/log3")" = 1 ] ||
+	fail "table full logged $(grep -c 'registration table full' "$dir/log3") times"
+ok
+
+# Detached (the default), with an IPv4 and, when the host has it, an IPv6
+# loopback socket: the parent returns 0 once the daemon is ready; a name
+# registered over one socket and looked up over the other gets its
+# introduction through the socket it registered by.
+v6=
+grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null && v6=yes
+conf "listen 127.0.0.1:0\n${v6:+listen [::1]:0\n}network-key $dir/net.key\n\
+status $dir/status2 3600\nwritepid $dir/pid2\nlog $dir/log2\nverb 4\n"
+"$RDV" --config "$dir/rdv.conf" 2>"$dir/err" || fail "the daemon did not start: $(cat "$dir/err")"
+dpid=$(cat "$dir/pid2")
+kill -0 "$dpid" || fail "the daemon is not running"
+p4=$(sed -n 's/^listen 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$dir/status2")
+p6=$(sed -n 's/^listen \[::1\]:\([0-9]*\)$/\1/p' "$dir/status2")
+reg_at=127.0.0.1:$p4
+[ -z "$v6" ] || reg_at="[::1]:$p6"
+"$RDVCLIENT" register "$dir/net.key" "$reg_at" office --until-intro --seconds 5 >"$dir/reg" &
+rpid=$!
+for _ in $(seq 50); do grep -q '^registered' "$dir/reg" && break; sleep 0.1; done
+"$RDVCLIENT" lookup "$dir/net.key" "127.0.0.1:$p4" office --seconds 3 >"$dir/lk" ||
+	fail "lookup: $(cat "$dir/lk")"
+wait "$rpid" || fail "no introduction: $(cat "$dir/reg")"
+grep -q "^introduced .*observed=127\.0\.0\.1:" "$dir/reg" || fail "introduction: $(cat "$dir/reg")"
+ok
+if [ -n "$v6" ]; then
+	"$RDVCLIENT" stun "[::1]:$p6" --seconds 3 >"$dir/stun6" || fail "STUN over IPv6: $(cat "$dir/stun6")"
+	grep -q '^stun mapped=\[::1\]:' "$dir/stun6" || fail "STUN over IPv6: $(cat "$dir/stun6")"
+	ok
+fi
+kill -TERM "$dpid"
+for _ in $(seq 50); do kill -0 "$dpid" 2>/dev/null || break; sleep 0.1; done
+! kill -0 "$dpid" 2>/dev/null || fail "the daemon did not stop"
+[ ! -e "$dir/pid2" ] || fail "the daemon left its pid file"
+grep -q 'exiting on SIGTERM' "$dir/log2" || fail "log: $(cat "$dir/log2")"
 ok
 
 echo "rendezvous_cli.sh: $pass passed, 0 failed"

@@ -13,8 +13,8 @@
 static int split(const char *line, char *out, size_t cap)
 {
 	char *argv[NATT_CONF_MAX_ARGS + 1], buf[2048], err[160];
-	int n = natt_conf_split(line, strlen(line), argv, NATT_CONF_MAX_ARGS, buf, sizeof(buf),
-				err, sizeof(err));
+	int n = natt_conf_split(line, strlen(line), argv, NATT_CONF_MAX_ARGS, buf, sizeof(buf), err,
+				sizeof(err));
 
 	out[0] = '\0';
 	if (n < 0) {
@@ -63,10 +63,10 @@ static void test_split_quotes(void)
 	check_split("network \"my net\" key", 3, "network|my net|key");
 	check_split("network 'my net' key", 3, "network|my net|key");
 	check_split("a \"\" b", 3, "a||b");
-	check_split("a 'x\\y' b", 3, "a|x\\y|b");	  /* no escapes in '...' */
-	check_split("a \"x\\\"y\" b", 3, "a|x\"y|b");	  /* \" in "..." */
-	check_split("a \"x\\\\y\"", 2, "a|x\\y");	  /* \\ in "..." */
-	check_split("a x\\ y", 2, "a|x y");		  /* escaped blank */
+	check_split("a 'x\\y' b", 3, "a|x\\y|b");     /* no escapes in '...' */
+	check_split("a \"x\\\"y\" b", 3, "a|x\"y|b"); /* \" in "..." */
+	check_split("a \"x\\\\y\"", 2, "a|x\\y");     /* \\ in "..." */
+	check_split("a x\\ y", 2, "a|x y");	      /* escaped blank */
 	check_split("a \"# not a comment\"", 2, "a|# not a comment");
 	check_split("a \"x\"y", 3, "a|x|y");
 	check_split("a \"unclosed", NATT_ERR_SYNTAX, "");
@@ -209,14 +209,10 @@ static void test_hostport(void)
 }
 
 static const struct natt_test tests[] = {
-	{"split_basic", test_split_basic},
-	{"split_quotes", test_split_quotes},
-	{"split_limits", test_split_limits},
-	{"reader", test_reader},
-	{"reader_errors", test_reader_errors},
-	{"uint", test_uint},
-	{"hostport", test_hostport},
-	{NULL, NULL},
+	{"split_basic", test_split_basic},     {"split_quotes", test_split_quotes},
+	{"split_limits", test_split_limits},   {"reader", test_reader},
+	{"reader_errors", test_reader_errors}, {"uint", test_uint},
+	{"hostport", test_hostport},	       {NULL, NULL},
 };
 
 int natt_suite_conf(void)

@@ -600,14 +600,15 @@ struct ev_log {
 
 static void on_srv_event(void *ctx, const struct natt_rdv_srv_event *ev)
 {
-	static const char *const names[] = {"?", "registered", "moved", "unregistered",
+	static const char *const names[] = {"?",       "registered", "moved", "unregistered",
 					    "expired", "lookup"};
 	struct ev_log *log = ctx;
 
 	if (log->n < 8)
-		snprintf(log->line[log->n++], sizeof(log->line[0]), "%s net=%d %s port=%u cands=%u %s%s%s",
-			 names[ev->type], ev->network, ev->name, ev->addr.port, ev->ncand,
-			 ev->client, ev->found ? " found" : "", ev->introduced ? " introduced" : "");
+		snprintf(log->line[log->n++], sizeof(log->line[0]),
+			 "%s net=%d %s port=%u cands=%u %s%s%s", names[ev->type], ev->network,
+			 ev->name, ev->addr.port, ev->ncand, ev->client, ev->found ? " found" : "",
+			 ev->introduced ? " introduced" : "");
 }
 
 static void test_srv_events(void)
@@ -623,7 +624,8 @@ static void test_srv_events(void)
 	moved = f.srv_addr;
 	moved.port++;
 	rdvt_register(&f, "office", 3, 60, &moved);
-	CU_ASSERT_EQUAL(rdvt_send(&f, &f.cli_addr, rdvt_lookup_msg("office", "lap", 9, 2)), NATT_OK);
+	CU_ASSERT_EQUAL(rdvt_send(&f, &f.cli_addr, rdvt_lookup_msg("office", "lap", 9, 2)),
+			NATT_OK);
 	CU_ASSERT_EQUAL(rdvt_send(&f, &f.cli_addr, rdvt_lookup_msg("nobody", NULL, 9, 1)), NATT_OK);
 	rdvt_register(&f, "office", 4, 0, &moved);
 	rdvt_register(&f, "branch", 1, 60, &f.srv_addr);
@@ -632,7 +634,8 @@ static void test_srv_events(void)
 	CU_ASSERT_EQUAL_FATAL(log.n, 7);
 	CU_ASSERT_STRING_EQUAL(log.line[0], "registered net=0 office port=40000 cands=2 ");
 	CU_ASSERT_STRING_EQUAL(log.line[1], "moved net=0 office port=40001 cands=2 ");
-	CU_ASSERT_STRING_EQUAL(log.line[2], "lookup net=0 office port=50000 cands=2 lap found introduced");
+	CU_ASSERT_STRING_EQUAL(log.line[2],
+			       "lookup net=0 office port=50000 cands=2 lap found introduced");
 	CU_ASSERT_STRING_EQUAL(log.line[3], "lookup net=0 nobody port=50000 cands=1 ");
 	CU_ASSERT_STRING_EQUAL(log.line[4], "unregistered net=0 office port=40001 cands=2 ");
 	CU_ASSERT_STRING_EQUAL(log.line[5], "registered net=0 branch port=40000 cands=2 ");
@@ -651,34 +654,34 @@ static void test_srv_via(void)
 
 	rdvt_fx_init(&f);
 	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
-	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.srv_addr, 3, pkt, len,
-						  &f.out),
-			NATT_OK);
+	CU_ASSERT_EQUAL(
+		natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.srv_addr, 3, pkt, len, &f.out),
+		NATT_OK);
 	CU_ASSERT_EQUAL_FATAL(f.out.count, 1);
 	CU_ASSERT_EQUAL(f.out.dgram[0].via, 3);
 	m = rdvt_lookup_msg("office", NULL, 7, 1);
 	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
-	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 5, pkt, len,
-						  &f.out),
-			NATT_OK);
+	CU_ASSERT_EQUAL(
+		natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 5, pkt, len, &f.out),
+		NATT_OK);
 	CU_ASSERT_EQUAL_FATAL(f.out.count, 2);
 	CU_ASSERT_EQUAL(f.out.dgram[0].via, 5);
 	CU_ASSERT_EQUAL(f.out.dgram[1].via, 3);
 	/* a refresh through another socket moves the registration there */
 	m = rdvt_reg_msg("office", 2, 60, 2);
 	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
-	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.srv_addr, 4, pkt, len,
-						  &f.out),
-			NATT_OK);
+	CU_ASSERT_EQUAL(
+		natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.srv_addr, 4, pkt, len, &f.out),
+		NATT_OK);
 	m = rdvt_lookup_msg("office", NULL, 8, 1);
 	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
-	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 5, pkt, len,
-						  &f.out),
-			NATT_OK);
+	CU_ASSERT_EQUAL(
+		natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 5, pkt, len, &f.out),
+		NATT_OK);
 	CU_ASSERT_EQUAL_FATAL(f.out.count, 2);
 	CU_ASSERT_EQUAL(f.out.dgram[1].via, 4);
-	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 70000, pkt, len,
-						  &f.out),
+	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 70000, pkt,
+						  len, &f.out),
 			NATT_ERR_INVALID);
 	rdvt_fx_free(&f);
 }
@@ -692,8 +695,8 @@ static void test_srv_salt_auto(void)
 
 	natt_rdv_server_config_default(&cfg);
 	CU_ASSERT_EQUAL(cfg.salt_capacity, 0);
-	CU_ASSERT_EQUAL(natt_rdv_salt_capacity(1000), 1000 * NATT_RDV_SALTS_PER_REG +
-							     NATT_RDV_SALTS_LOOKUPS);
+	CU_ASSERT_EQUAL(natt_rdv_salt_capacity(1000),
+			1000 * NATT_RDV_SALTS_PER_REG + NATT_RDV_SALTS_LOOKUPS);
 	cfg.max_registrations = 1000;
 	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&a, &cfg, rdvt_rng_fill, &r), NATT_OK);
 	cfg.salt_capacity = natt_rdv_salt_capacity(1000);

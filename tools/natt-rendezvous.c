@@ -108,7 +108,8 @@ static int load_seal(const char *path, struct natt_seal **seal, bool *rdv_only, 
 		return -1;
 	if (warn[0] != '\0')
 		rdv_log(RDV_ERR, "warning: %s", warn);
-	rc = kind == NATT_KEY_NETWORK ? natt_seal_new(seal, key) : natt_seal_new_rendezvous(seal, key);
+	rc = kind == NATT_KEY_NETWORK ? natt_seal_new(seal, key)
+				      : natt_seal_new_rendezvous(seal, key);
 	OPENSSL_cleanse(key, sizeof(key));
 	if (rc != NATT_OK) {
 		snprintf(err, errlen, "%s: %s", path, natt_strerror(rc));
@@ -135,7 +136,8 @@ static int load_networks(struct rdv_daemon *d, char *err, size_t errlen)
 		if (idx == NATT_ERR_EXISTS) {
 			for (unsigned int k = 0; k < i; k++)
 				if (memcmp(d->net_id[k], d->net_id[i], NATT_NETWORK_ID_LEN) == 0)
-					snprintf(err, errlen, "%s: network %s has the key of network %s",
+					snprintf(err, errlen,
+						 "%s: network %s has the key of network %s",
 						 n->where, n->name, d->cfg.net[k].name);
 			return -1;
 		}
@@ -162,16 +164,25 @@ static void check_keys(struct rdv_daemon *d)
 		bool rdv_only;
 
 		if (load_seal(n->key_file, &s, &rdv_only, why, sizeof(why)) < 0) {
-			rdv_log(RDV_ERR, "network %s: key file unreadable now (%s); still serving "
-					 "with the key read at start",
+			if (d->ids.set) { /* keys are usually root's alone: expected */
+				rdv_log(RDV_NOTE,
+					"network %s: key file not re-read as user %s (%s); "
+					"restart natt-rendezvous to load a new key",
+					n->name, d->ids.user, why);
+				continue;
+			}
+			rdv_log(RDV_ERR,
+				"network %s: key file unreadable now (%s); still serving "
+				"with the key read at start",
 				n->name, why);
 			continue;
 		}
 		natt_seal_network_id(s, id);
 		natt_seal_free(s);
 		if (memcmp(id, d->net_id[i], sizeof(id)) != 0)
-			rdv_log(RDV_ERR, "network %s: key file %s holds another key now; restart "
-					 "natt-rendezvous to serve it",
+			rdv_log(RDV_ERR,
+				"network %s: key file %s holds another key now; restart "
+				"natt-rendezvous to serve it",
 				n->name, n->key_file);
 		else
 			rdv_log(RDV_NOTE, "network %s: key file unchanged", n->name);
@@ -179,6 +190,13 @@ static void check_keys(struct rdv_daemon *d)
 }
 
 /* ---- the core's events, for the log ---- */
+
+static const char *lookup_result(const struct natt_rdv_srv_event *ev)
+{
+	if (!ev->found)
+		return "not registered";
+	return ev->introduced ? "found, introduced" : "found, introduction not sent";
+}
 
 static void on_server_event(void *arg, const struct natt_rdv_srv_event *ev)
 {
@@ -208,11 +226,8 @@ static void on_server_event(void *arg, const struct natt_rdv_srv_event *ev)
 		break;
 	case NATT_RDV_SRV_LOOKUP:
 		rdv_log(RDV_EVENT, "network %s: lookup of %s by %s%s%s: %s",
-			net_name(d, ev->network), ev->name, ev->client[0] ? ev->client : "", ev->client[0] ? " at " : "",
-			a,
-			!ev->found ? "not registered"
-			: ev->introduced ? "found, introduced"
-					 : "found, introduction not sent");
+			net_name(d, ev->network), ev->name, ev->client, ev->client[0] ? " at " : "",
+			a, lookup_result(ev));
 		break;
 	}
 }
@@ -286,8 +301,8 @@ static void on_recv(void *arg, struct natt_udp *udp, const struct natt_dgram *dg
 
 		if (!rdv_addr_to_cand(dg[i].addr, NATT_CAND_SRFLX, &from))
 			continue;
-		natt_rdv_server_input_via(d->srv, now, wall, &from, s->index, dg[i].data,
-					  dg[i].len, &d->out);
+		natt_rdv_server_input_via(d->srv, now, wall, &from, s->index, dg[i].data, dg[i].len,
+					  &d->out);
 		if (d->out.drop != NATT_RDV_DROP_NONE && rdv_log_on(RDV_DEBUG))
 			log_drop(&from, dg[i].len, d->out.drop);
 		for (unsigned int k = 0; k < d->out.count; k++)
@@ -359,18 +374,18 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		break;
 	case SIGHUP:
 		if (rdv_log_reopen() != 0)
-			rdv_log(RDV_ERR, "SIGHUP: cannot reopen the log file %s: %s",
+			rdv_log(RDV_ERR,
+				"SIGHUP: cannot reopen the log file %s: %s; checking the "
+				"key files",
 				d->cfg.log_file, strerror(errno));
-		rdv_log(RDV_ERR, "SIGHUP: log reopened, checking the key files");
+		else
+			rdv_log(RDV_ERR, "SIGHUP: %schecking the key files",
+				d->cfg.log_file[0] != '\0' ? "log file reopened; " : "");
 		check_keys(d);
 		write_status_logged(d);
 		break;
-	case SIGUSR1:
-		write_status_logged(d);
-		break;
-	case SIGUSR2:
-		rdv_status_log(d);
-		break;
+	case SIGUSR1: write_status_logged(d); break;
+	case SIGUSR2: rdv_status_log(d); break;
 	}
 }
 
@@ -409,10 +424,23 @@ static int open_socket(struct rdv_daemon *d, const struct rdv_listen_cfg *l, cha
 			 rc == NATT_ERR_IO ? strerror(errno) : natt_strerror(rc));
 		return -1;
 	}
+	/* With port 0, the port the kernel chose. */
 	if (rdv_addr_to_cand((const struct sockaddr *)&natt_udp_info(s->udp)->local, 0, &bound))
-		rdv_addr_str(&bound, s->text, sizeof(s->text)); /* port 0: the one the kernel chose */
+		rdv_addr_str(&bound, s->text, sizeof(s->text));
 	d->nsock++;
 	return 0;
+}
+
+/* The default listen address on a host without IPv6. */
+static void default_v4(struct rdv_listen_cfg *l)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&l->addr;
+
+	memset(l, 0, sizeof(*l));
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(RDV_DEFAULT_PORT);
+	l->len = sizeof(*s4);
+	snprintf(l->text, sizeof(l->text), "0.0.0.0:%d", RDV_DEFAULT_PORT);
 }
 
 static int open_sockets(struct rdv_daemon *d, char *err, size_t errlen)
@@ -422,22 +450,13 @@ static int open_sockets(struct rdv_daemon *d, char *err, size_t errlen)
 			continue;
 		if (!d->cfg.default_listen || errno != EAFNOSUPPORT)
 			return -1;
-		/* No IPv6 on this host: the default falls back to IPv4. */
-		char any4[] = "0.0.0.0";
-		struct rdv_listen_cfg *l = &d->cfg.listen[0];
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&l->addr;
-
-		memset(l, 0, sizeof(*l));
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(RDV_DEFAULT_PORT);
-		l->len = sizeof(*s4);
-		snprintf(l->text, sizeof(l->text), "%s:%d", any4, RDV_DEFAULT_PORT);
-		if (open_socket(d, l, err, errlen) < 0)
+		default_v4(&d->cfg.listen[i]);
+		if (open_socket(d, &d->cfg.listen[i], err, errlen) < 0)
 			return -1;
 	}
 	for (unsigned int i = 0; i < d->nsock; i++)
 		rdv_log(RDV_ERR, "listening on %s (UDP%s)", d->sock[i].text,
-			d->sock[i].family == AF_INET6 ? ", IPv6 and IPv4 where the address allows" : "");
+			strncmp(d->sock[i].text, "[::]:", 5) == 0 ? ", IPv6 and IPv4" : "");
 	return 0;
 }
 
@@ -470,6 +489,11 @@ static int start(struct rdv_daemon *d, char *err, size_t errlen)
 			return -1;
 		d->pidfile_written = true;
 	}
+	if (d->ids.set && rdv_log_chown(d->ids.uid, d->ids.gid) != 0)
+		rdv_log(RDV_ERR,
+			"warning: log file %s: cannot hand it to user %s (%s): SIGHUP "
+			"will not reopen it",
+			d->cfg.log_file, d->ids.user, strerror(errno));
 	if (rdv_proc_drop(&d->ids, err, errlen) < 0)
 		return -1;
 	if (rdv_status_write(d, err, errlen) < 0) {
@@ -492,9 +516,11 @@ static int start(struct rdv_daemon *d, char *err, size_t errlen)
 static void stop(struct rdv_daemon *d)
 {
 	if (d->srv != NULL && d->started != 0) {
+		size_t n = natt_rdv_server_count(d->srv);
+
 		write_status_logged(d);
-		rdv_log(RDV_ERR, "exiting on %s: %zu registrations held", d->stop_signal ? d->stop_signal : "error",
-			natt_rdv_server_count(d->srv));
+		rdv_log(RDV_ERR, "exiting on %s: %zu registration%s held",
+			d->stop_signal ? d->stop_signal : "error", n, n == 1 ? "" : "s");
 	}
 	if (d->pidfile_written && unlink(d->cfg.pidfile) != 0)
 		rdv_log(RDV_NOTE, "cannot remove the pid file %s: %s", d->cfg.pidfile,
@@ -557,14 +583,14 @@ static int run(struct rdv_daemon *d)
 		stop(d);
 		return 1;
 	}
-	rdv_log(RDV_ERR, "ready: %u network%s, replay guard and tables %zu bytes",
-		d->cfg.nnet, d->cfg.nnet == 1 ? "" : "s", natt_rdv_server_memory(d->srv));
+	rdv_log(RDV_ERR, "ready: %u network%s, replay guard and tables %zu bytes", d->cfg.nnet,
+		d->cfg.nnet == 1 ? "" : "s", natt_rdv_server_memory(d->srv));
 	rdv_proc_ready(d->ready_fd, 0);
 	rc = natt_loop_run(d->loop, NATT_TIME_NEVER);
 	if (rc != NATT_OK)
 		rdv_log(RDV_FATAL, "event loop failed: %s", natt_strerror(rc));
 	stop(d);
-	return rc == NATT_OK ? d->exit_code : 1;
+	return rc == NATT_OK ? 0 : 1;
 }
 
 /* ---- one-shot actions ---- */

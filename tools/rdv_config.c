@@ -35,7 +35,8 @@ struct directive {
 /* Where the directive being applied comes from, for network lines. */
 static const char *cur_where = "command line";
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -92,7 +93,8 @@ static int parse_listen(struct rdv_listen_cfg *l, int argc, char **argv, char *e
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&l->addr;
 
 	if (natt_conf_hostport(argv[0], RDV_DEFAULT_PORT, host, sizeof(host), &port) != NATT_OK)
-		return fail(err, errlen, "'%s': want ADDRESS, ADDRESS:PORT or [IPv6]:PORT", argv[0]);
+		return fail(err, errlen, "'%s': want ADDRESS, ADDRESS:PORT or [IPv6]:PORT",
+			    argv[0]);
 	if (argc == 2) {
 		if (uint_arg(argv[1], 0, 65535, &p, "port", err, errlen) < 0)
 			return -1;
@@ -353,7 +355,8 @@ static int d_help(struct rdv_config *c, int argc, char **argv, char *err, size_t
 }
 
 static const struct directive directives[] = {
-	{"config", 1, 1, WHERE_CMDLINE, d_config, "FILE", "read directives from FILE (OpenVPN syntax)"},
+	{"config", 1, 1, WHERE_CMDLINE, d_config, "FILE",
+	 "read directives from FILE (OpenVPN syntax)"},
 	{"listen", 1, 2, WHERE_BOTH, d_listen, "ADDR[:PORT]",
 	 "UDP address to serve, repeatable; [IPv6]:PORT; default [::]:3478 (IPv6 and IPv4); "
 	 "port 0: any free port (the status file tells which)"},
@@ -366,7 +369,8 @@ static const struct directive directives[] = {
 	{"max-lifetime", 1, 1, WHERE_BOTH, d_max_lifetime, "SECONDS",
 	 "longest registration lifetime granted (default 300)"},
 	{"replay-capacity", 1, 1, WHERE_BOTH, d_replay, "N|auto",
-	 "messages accepted per 120 s (replay guard, 24 bytes each; auto: 8 per registration + 120000)"},
+	 "messages accepted per 120 s (replay guard, 24 bytes each; auto: 8 per registration + "
+	 "120000)"},
 	{"rate-limit", 1, 2, WHERE_BOTH, d_rate, "RATE [BURST]",
 	 "requests per second per source address or /64 (default 20 40)"},
 	{"global-rate-limit", 1, 2, WHERE_BOTH, d_global_rate, "RATE [BURST]",
@@ -377,7 +381,8 @@ static const struct directive directives[] = {
 	 "log level as OpenVPN's: 0 fatal only, 1 errors and start/stop, 3 summaries (default), "
 	 "4 every registration and lookup, 7 every dropped datagram"},
 	{"log-level", 1, 1, WHERE_BOTH, d_verb, "N", "same as verb"},
-	{"log", 1, 1, WHERE_BOTH, d_log, "FILE", "log to FILE (truncated at start; reopened on SIGHUP)"},
+	{"log", 1, 1, WHERE_BOTH, d_log, "FILE",
+	 "log to FILE (truncated at start; reopened on SIGHUP)"},
 	{"log-append", 1, 1, WHERE_BOTH, d_log_append, "FILE", "log to FILE, appending"},
 	{"status", 1, 2, WHERE_BOTH, d_status, "FILE [SECONDS]",
 	 "write counters to FILE every SECONDS (default 60) and on SIGUSR1"},
@@ -417,8 +422,8 @@ void rdv_config_init(struct rdv_config *c)
 
 /* ---- the configuration file ---- */
 
-static int file_line(struct rdv_config *c, const char *path, struct natt_conf_line *l,
-		     char *err, size_t errlen)
+static int file_line(struct rdv_config *c, const char *path, struct natt_conf_line *l, char *err,
+		     size_t errlen)
 {
 	const struct directive *d = find(l->argv[0]);
 	char why[512], where[RDV_WHERE_MAX];
@@ -489,35 +494,33 @@ static int usage_error(char *err, size_t errlen, const char *fmt, ...)
 	return 2;
 }
 
-/* One option at argv[*i] (its name without "--", or "name=value"). */
-static int one_option(struct rdv_config *c, int argc, char **argv, int *i, char *err,
-		      size_t errlen)
+/* One option at argv[*i] ("--name" or "--name=value"); *i moves past it
+ * and its arguments. */
+static int one_option(struct rdv_config *c, int argc, char **argv, int *i, char *err, size_t errlen)
 {
 	char name[64], *args[NATT_CONF_MAX_ARGS], *eq = strchr(argv[*i] + 2, '=');
 	const struct directive *d;
-	char why[512];
-	int n, rc;
+	static char opt[80]; /* where a network comes from, kept in its settings */
+	char why[RDV_WHERE_MAX + 512];
+	int first = *i + 1, extra, n = 0, rc;
 
 	snprintf(name, sizeof(name), "%.*s", eq ? (int)(eq - argv[*i] - 2) : 63, argv[*i] + 2);
 	d = find(name);
 	if (d == NULL)
 		return usage_error(err, errlen, "unknown option --%s", name);
-	if (eq != NULL) {
-		args[0] = eq + 1;
-		n = 1 + count_args(argc, argv, *i + 1, d->max - 1);
-	} else {
-		n = count_args(argc, argv, *i + 1, d->max);
-		for (int k = 0; k < n; k++)
-			args[k] = argv[*i + 1 + k];
-	}
 	if (eq != NULL)
-		for (int k = 1; k < n; k++)
-			args[k] = argv[*i + k];
-	*i += 1 + n - (eq != NULL);
+		args[n++] = eq + 1;
+	extra = count_args(argc, argv, first, d->max - n);
+	for (int k = 0; k < extra; k++)
+		args[n++] = argv[first + k];
+	*i = first + extra;
 	if (n < d->min || n > d->max)
 		return usage_error(err, errlen, "--%s takes %s%s", d->name,
 				   d->max == 0 ? "no arguments" : "arguments: ", d->args);
+	snprintf(opt, sizeof(opt), "--%s", d->name);
+	cur_where = opt;
 	rc = d->apply(c, n, args, why, sizeof(why));
+	cur_where = "command line";
 	if (rc == -2) { /* an error inside a --config file: already "file:line: ..." */
 		snprintf(err, errlen, "%s", why);
 		return 1;
@@ -548,11 +551,33 @@ int rdv_config_argv(struct rdv_config *c, int argc, char **argv, char *err, size
 	return 0;
 }
 
+/* "[::]:P" is dual-stack (loop.h): with "0.0.0.0:P" too, one bind fails. */
+static int check_wildcards(const struct rdv_config *c, char *err, size_t errlen)
+{
+	for (unsigned int i = 0; i < c->nlisten; i++) {
+		const char *port;
+
+		if (strncmp(c->listen[i].text, "0.0.0.0:", 8) != 0)
+			continue;
+		port = c->listen[i].text + 8;
+		for (unsigned int k = 0; k < c->nlisten; k++)
+			if (strncmp(c->listen[k].text, "[::]:", 5) == 0 &&
+			    strcmp(c->listen[k].text + 5, port) == 0) {
+				snprintf(err, errlen,
+					 "listen [::]:%s serves IPv4 too: drop listen 0.0.0.0:%s",
+					 port, port);
+				return 1;
+			}
+	}
+	return 0;
+}
+
 int rdv_config_finish(struct rdv_config *c, char *err, size_t errlen)
 {
 	if (c->nnet == 0) {
-		snprintf(err, errlen, "no network to serve: give --network-key FILE, or "
-				      "'network NAME KEYFILE' lines in a --config file");
+		snprintf(err, errlen,
+			 "no network to serve: give --network-key FILE, or "
+			 "'network NAME KEYFILE' lines in a --config file");
 		return 1;
 	}
 	if (c->nlisten == 0) {
@@ -563,6 +588,8 @@ int rdv_config_finish(struct rdv_config *c, char *err, size_t errlen)
 		c->nlisten = 1;
 		c->default_listen = true;
 	}
+	if (check_wildcards(c, err, errlen) != 0)
+		return 1;
 	if (c->group[0] != '\0' && c->user[0] == '\0') {
 		snprintf(err, errlen, "group %s without user: give both, or user alone", c->group);
 		return 1;

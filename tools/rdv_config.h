@@ -19,21 +19,21 @@
 
 #include "rdv.h"
 
-#define RDV_DEFAULT_PORT	    3478 /* STUN's port (RFC 8489 18.1): one host serves both */
-#define RDV_MAX_LISTEN		    16
-#define RDV_DEFAULT_VERB	    3	 /* OpenVPN's sample configs; per-event lines need 4 */
-#define RDV_DEFAULT_STATUS_SECONDS  60 /* OpenVPN's status default */
-#define RDV_DEFAULT_NETWORK	    "default" /* name of the --network-key network */
-#define RDV_PATH_MAX		    1024
-#define RDV_WHERE_MAX		    (RDV_PATH_MAX + 32)
+#define RDV_DEFAULT_PORT	   3478 /* STUN's port (RFC 8489 18.1): one host serves both */
+#define RDV_MAX_LISTEN		   16
+#define RDV_DEFAULT_VERB	   3	     /* OpenVPN's sample configs; per-event lines need 4 */
+#define RDV_DEFAULT_STATUS_SECONDS 60	     /* OpenVPN's status default */
+#define RDV_DEFAULT_NETWORK	   "default" /* name of the --network-key network */
+#define RDV_PATH_MAX		   1024
+#define RDV_WHERE_MAX		   (RDV_PATH_MAX + 32)
 
 /* What the command line asks for. */
 enum rdv_action {
 	RDV_ACT_RUN = 0,
 	RDV_ACT_HELP,
 	RDV_ACT_VERSION,
-	RDV_ACT_GENKEY,		 /* write a new network key to genkey_out */
-	RDV_ACT_EXPORT_RDV_KEY,	 /* derive the rendezvous key of genkey_in into genkey_out */
+	RDV_ACT_GENKEY,		/* write a new network key to genkey_out */
+	RDV_ACT_EXPORT_RDV_KEY, /* derive the rendezvous key of genkey_in into genkey_out */
 };
 
 struct rdv_listen_cfg {

@@ -38,7 +38,6 @@ struct rdv_daemon {
 	int ready_fd; /* -1, or the pipe to the waiting parent */
 	bool pidfile_written;
 	const char *stop_signal; /* why the loop ended */
-	int exit_code;
 
 	natt_time_t started;
 	time_t started_wall;
@@ -49,8 +48,8 @@ struct rdv_daemon {
 	struct natt_rdv_output out;		 /* scratch for each input */
 };
 
-#define RDV_SUMMARY_INTERVAL	 (60 * NATT_SEC)  /* drops by reason, when any */
-#define RDV_SALTS_WARN_INTERVAL	 (120 * NATT_SEC) /* "replay guard full", at most */
+#define RDV_SUMMARY_INTERVAL	(60 * NATT_SEC)	 /* drops by reason, when any */
+#define RDV_SALTS_WARN_INTERVAL (120 * NATT_SEC) /* "replay guard full", at most */
 
 /* Writes the status file now (atomically: a temporary file renamed over
  * it).  Returns 0, or -1 with err. */

@@ -80,6 +80,13 @@ int rdv_log_reopen(void)
 	return 0;
 }
 
+int rdv_log_chown(uid_t uid, gid_t gid)
+{
+	if (lg.to != RDV_LOG_FILE || lg.file == NULL)
+		return 0;
+	return fchown(fileno(lg.file), uid, gid);
+}
+
 bool rdv_log_on(int level)
 {
 	return level <= lg.verb || level == RDV_FATAL;

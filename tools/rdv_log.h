@@ -18,6 +18,7 @@
 #define NATT_TOOLS_RDV_LOG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 #define RDV_FATAL 0
 #define RDV_ERR	  1
@@ -43,6 +44,10 @@ int rdv_log_open(enum rdv_log_to to, const char *path, bool append);
 /* Reopens the log file (after logrotate moved it); no-op otherwise.
  * Returns 0 or -1 with errno set. */
 int rdv_log_reopen(void);
+
+/* Hands the log file to the account the daemon is about to become, so
+ * that it can still reopen it.  Returns 0 or -1 with errno set. */
+int rdv_log_chown(uid_t uid, gid_t gid);
 
 /* Whether a line of this level would be written (skip building it if not). */
 bool rdv_log_on(int level);

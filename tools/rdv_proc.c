@@ -27,7 +27,8 @@ int rdv_proc_resolve(const char *user, const char *group, struct rdv_ids *ids, c
 	errno = 0;
 	pw = getpwnam(user);
 	if (pw == NULL) {
-		snprintf(err, errlen, "user %s: %s", user, errno ? strerror(errno) : "no such user");
+		snprintf(err, errlen, "user %s: %s", user,
+			 errno ? strerror(errno) : "no such user");
 		return -1;
 	}
 	ids->uid = pw->pw_uid;

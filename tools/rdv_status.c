@@ -148,7 +148,8 @@ void rdv_status_summary(struct rdv_daemon *d)
 		uint64_t delta = s->drop[r] - d->summarized.drop[r];
 
 		if (delta > 0)
-			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %llu", n ? ", " : "",
+			n += (size_t)snprintf(line + n, sizeof(line) - n, "%s%s %llu",
+					      n ? ", " : "",
 					      natt_rdv_drop_name((enum natt_rdv_drop)r),
 					      (unsigned long long)delta);
 	}

@@ -130,7 +130,8 @@ static int split_char(struct tok *t, enum split_state *st, bool *bs, char in, ch
 	}
 	if (*bs && out != 0 && !(out == '\\' || out == '"' || is_space(out))) {
 		set_msg(err, errlen,
-			"bad backslash ('\\') usage: write \\\\ for a backslash, or quote with '...'");
+			"bad backslash ('\\') usage: write \\\\ for a backslash, or quote with "
+			"'...'");
 		return NATT_ERR_SYNTAX;
 	}
 	*bs = false;
@@ -322,7 +323,8 @@ int natt_conf_load(const char *path, char **text, size_t *len, char *err, size_t
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			set_msg(err, errlen, "%s: %s", path, r < 0 ? strerror(errno) : "file shrank");
+			set_msg(err, errlen, "%s: %s", path,
+				r < 0 ? strerror(errno) : "file shrank");
 			free(buf);
 			close(fd);
 			return NATT_ERR_IO;
@@ -368,8 +370,7 @@ static int copy_host(const char *s, size_t n, char *host, size_t cap)
 	return NATT_OK;
 }
 
-int natt_conf_hostport(const char *s, uint16_t default_port, char *host, size_t cap,
-		       uint16_t *port)
+int natt_conf_hostport(const char *s, uint16_t default_port, char *host, size_t cap, uint16_t *port)
 {
 	const char *colon, *close;
 	uint64_t v = default_port;

@@ -19,7 +19,7 @@
 #include "replay.h"
 #include "stun.h"
 
-#define FULL_EPISODE_END_PCT 90 /* table-full episode ends below 90 % */
+#define FULL_EPISODE_END_PCT 90			 /* table-full episode ends below 90 % */
 #define SALTS_MAX	     (UINT64_C(1) << 31) /* larger replay guards are refused */
 #define FNV_PRIME	     UINT64_C(0x100000001b3)
 #define HASH_MUL	     UINT64_C(0x9e3779b97f4a7c15)
@@ -442,7 +442,8 @@ static int store_reg(struct natt_rdv_server *srv, struct reg **link, const struc
 /* Seals m for network q->net into the next output datagram to `to`, if it
  * is no larger than `bound`.  Returns NATT_OK or a drop's error code. */
 static int emit(struct natt_rdv_server *srv, const struct req *q, struct natt_rdv_output *out,
-		const struct natt_cand *to, uint16_t via, const struct natt_rdv_msg *m, size_t bound)
+		const struct natt_cand *to, uint16_t via, const struct natt_rdv_msg *m,
+		size_t bound)
 {
 	struct natt_rdv_datagram *d = &out->dgram[out->count];
 	uint8_t salt[NATT_SALT_LEN];

@@ -96,11 +96,11 @@ struct salt_table {
 struct natt_saltguard {
 	struct salt_table gen[2]; /* [cur] this period's salts, [!cur] the previous period's */
 	unsigned int cur;
-	uint64_t period;  /* 2 * skew ms (at least 1) */
-	uint64_t epoch;	  /* now_wall_ms / period of the current generation */
+	uint64_t period; /* 2 * skew ms (at least 1) */
+	uint64_t epoch;	 /* now_wall_ms / period of the current generation */
 	uint64_t skew;
-	size_t capacity;  /* salts per generation */
-	size_t nslots;	  /* slots per table: capacity * 3 / 2, at most 2^32 */
+	size_t capacity; /* salts per generation */
+	size_t nslots;	 /* slots per table: capacity * 3 / 2, at most 2^32 */
 };
 
 #define MAX_SLOTS (UINT64_C(1) << 32) /* slot index from 32 bits of fingerprint */
@@ -129,8 +129,7 @@ static uint64_t salt_fingerprint(const uint8_t salt[NATT_SALT_LEN])
 /* The slot holding fp, or the empty slot where it would go.  The home slot
  * maps the top 32 bits of fp onto [0, nslots) (Lemire's multiply-shift),
  * so nslots need not be a power of two. */
-static uint64_t *table_find(const struct natt_saltguard *g, const struct salt_table *t,
-			    uint64_t fp)
+static uint64_t *table_find(const struct natt_saltguard *g, const struct salt_table *t, uint64_t fp)
 {
 	size_t i = (size_t)(((fp >> 32) * (uint64_t)g->nslots) >> 32);
 

@@ -8,7 +8,7 @@
  *   rdvclient lookup KEYFILE RDV TARGET [options]   client role: look TARGET up
  *   rdvclient stun RDV [options]                    one STUN Binding request
  *
- * RDV is ADDRESS[:PORT] (port 3478 by default).  Options:
+ * RDV is ADDRESS[:PORT] or [IPv6]:PORT (port 3478 by default).  Options:
  *   --lport P        local UDP port (default: any)
  *   --seconds S      how long to run (default 10); lookup and stun end sooner
  *   --name N         lookup: our own name, sent on in the introduction
@@ -177,8 +177,8 @@ static void on_event(void *ctx, const struct natt_rdv_event *ev)
 			print_cands(" cands=", &ev->cands);
 			c->status = 0;
 		} else {
-			printf("lookup %s attempts=%u reason=%s\n", natt_rdv_result_name(ev->result),
-			       ev->attempts, ev->reason);
+			printf("lookup %s attempts=%u reason=%s\n",
+			       natt_rdv_result_name(ev->result), ev->attempts, ev->reason);
 		}
 		natt_loop_stop(c->loop);
 		break;
@@ -238,8 +238,8 @@ static void on_recv(void *arg, struct natt_udp *udp, const struct natt_dgram *d,
 		}
 		rc = natt_rdv_client_input(c->cl, now, wall_ms(), &from, d[i].data, d[i].len);
 		printf("rx %zu bytes from %s: %s%s%s\n", d[i].len, addr(&from),
-		       rc == NATT_OK ? "accepted" : "rejected (", rc == NATT_OK ? "" : natt_strerror(rc),
-		       rc == NATT_OK ? "" : ")");
+		       rc == NATT_OK ? "accepted" : "rejected (",
+		       rc == NATT_OK ? "" : natt_strerror(rc), rc == NATT_OK ? "" : ")");
 		fflush(stdout);
 	}
 	if (c->mode != M_STUN)
@@ -265,20 +265,24 @@ static int load_key(struct client *c, const char *path)
 	return rc == NATT_OK ? 0 : -1;
 }
 
+/* A socket of the rendezvous' family, on lport (0: any). */
 static int open_udp(struct client *c, uint16_t lport)
 {
-	struct sockaddr_in any = {.sin_family = AF_INET, .sin_port = htons(lport)};
+	struct sockaddr_in any4 = {.sin_family = AF_INET, .sin_port = htons(lport)};
+	struct sockaddr_in6 any6 = {.sin6_family = AF_INET6, .sin6_port = htons(lport)};
+	bool v6 = c->rdv.family == 6;
 	struct natt_udp_config ucfg;
-	const struct natt_udp_info *info;
+	struct natt_cand local;
 
 	natt_udp_config_default(&ucfg);
-	if (natt_udp_open(&c->udp, c->loop, (struct sockaddr *)&any, sizeof(any), &ucfg, on_recv,
-			  c) != NATT_OK) {
+	if (natt_udp_open(&c->udp, c->loop,
+			  v6 ? (struct sockaddr *)&any6 : (struct sockaddr *)&any4,
+			  v6 ? sizeof(any6) : sizeof(any4), &ucfg, on_recv, c) != NATT_OK) {
 		perror("rdvclient: bind");
 		return -1;
 	}
-	info = natt_udp_info(c->udp);
-	gather_hosts(c, ntohs(((const struct sockaddr_in *)&info->local)->sin_port));
+	rdv_addr_to_cand((const struct sockaddr *)&natt_udp_info(c->udp)->local, 0, &local);
+	gather_hosts(c, local.port);
 	return 0;
 }
 
@@ -350,7 +354,8 @@ int main(int argc, char **argv)
 			natt_conf_uint(argv[++a], 1, 3600, &seconds);
 		else if (strcmp(argv[a], "--name") == 0 && more)
 			own_name = argv[++a];
-		else if (strcmp(argv[a], "--host") == 0 && more && c.host.count < NATT_RDV_MAX_HOST_CANDS) {
+		else if (strcmp(argv[a], "--host") == 0 && more &&
+			 c.host.count < NATT_RDV_MAX_HOST_CANDS) {
 			if (!parse_addr(argv[++a], NATT_CAND_HOST, &c.host.cand[c.host.count++]))
 				usage();
 		} else if (strcmp(argv[a], "--until-intro") == 0)
@@ -359,13 +364,15 @@ int main(int argc, char **argv)
 			usage();
 	}
 	if (!parse_addr(rdv, NATT_CAND_SRFLX, &c.rdv) ||
-	    (c.rdv_len = rdv_addr_from_cand(&c.rdv, AF_INET, &c.rdv_sa)) == 0) {
-		fprintf(stderr, "rdvclient: %s: want an IPv4 ADDRESS[:PORT]\n", rdv);
+	    (c.rdv_len = rdv_addr_from_cand(&c.rdv, c.rdv.family == 6 ? AF_INET6 : AF_INET,
+					    &c.rdv_sa)) == 0) {
+		fprintf(stderr, "rdvclient: %s: want ADDRESS[:PORT] or [IPv6]:PORT\n", rdv);
 		return 2;
 	}
 	if ((key != NULL && load_key(&c, key) < 0) || natt_loop_new(&c.loop, false) != NATT_OK ||
 	    natt_timer_new(&c.timer, c.loop, on_timer, &c) != NATT_OK ||
-	    natt_timer_new(&c.end, c.loop, on_end, &c) != NATT_OK || open_udp(&c, (uint16_t)lport) < 0)
+	    natt_timer_new(&c.end, c.loop, on_end, &c) != NATT_OK ||
+	    open_udp(&c, (uint16_t)lport) < 0)
 		return 1;
 	c.t0 = natt_loop_now();
 	natt_timer_set(c.end, c.t0 + seconds * NATT_SEC);

@@ -73,7 +73,7 @@ else bad "no clear error while the rendezvous is down: $(cat "$reglog")"; fi
 gaps=$(awk '/^sent / { sub("t=", "", $4); if (n++) printf "%.1f ", $4 - last; last = $4 }' "$reglog")
 if awk -v g="$gaps" 'BEGIN { n = split(g, a, " "); ok = n >= 3;
 	for (i = 2; i <= n; i++) if (a[i] < 1.8 * a[i - 1]) ok = 0; exit !ok }'; then
-	ok "retries back off: gaps $gaps s"
+	ok "retries back off: gaps ${gaps% } s"
 else bad "retries do not back off: gaps $gaps"; fi
 
 lab_bg rdv rdv "$RDV" --config "$LAB_DIR/rdv.conf" --foreground >/dev/null
