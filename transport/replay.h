@@ -25,13 +25,13 @@
 #include "natt.h"
 
 /* Largest window: (NATT_REPLAY_WORDS - 1) * 64 = 4032 packets. */
-#define NATT_REPLAY_WORDS 64
+#define NATT_REPLAY_WORDS      64
 #define NATT_REPLAY_MAX_WINDOW ((NATT_REPLAY_WORDS - 1) * 64)
 
 struct natt_replay {
-	uint64_t top;                       /* highest sequence accepted + 1; 0 = none yet */
-	uint64_t ring[NATT_REPLAY_WORDS];   /* bit i of word (seq/64 % WORDS) = seq seen */
-	uint64_t window;                    /* sequences older than top - window are too old */
+	uint64_t top;			  /* highest sequence accepted + 1; 0 = none yet */
+	uint64_t ring[NATT_REPLAY_WORDS]; /* bit i of word (seq/64 % WORDS) = seq seen */
+	uint64_t window;		  /* sequences older than top - window are too old */
 };
 
 /* window: 1..NATT_REPLAY_MAX_WINDOW.  Returns NATT_OK or NATT_ERR_INVALID. */

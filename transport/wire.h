@@ -41,10 +41,10 @@ enum natt_pkt_type {
 
 enum natt_class {
 	NATT_CLASS_UNKNOWN = 0, /* not ours: drop */
-	NATT_CLASS_STUN,        /* 0x00-0x03 */
-	NATT_CLASS_OPENVPN,     /* 0x08-0x5F: raw OpenVPN, pass-through candidate */
-	NATT_CLASS_LONG,        /* 0xC0-0xCF: sealed, versioned */
-	NATT_CLASS_SHORT,       /* 0xD0-0xDF: session packets */
+	NATT_CLASS_STUN,	/* 0x00-0x03 */
+	NATT_CLASS_OPENVPN,	/* 0x08-0x5F: raw OpenVPN, pass-through candidate */
+	NATT_CLASS_LONG,	/* 0xC0-0xCF: sealed, versioned */
+	NATT_CLASS_SHORT,	/* 0xD0-0xDF: session packets */
 };
 
 /* Classifies a datagram by its first byte; an empty datagram is UNKNOWN. */
@@ -52,41 +52,41 @@ enum natt_class natt_wire_classify(const uint8_t *pkt, size_t len);
 
 /* Header lengths, which are also the AEAD associated-data lengths. */
 #define NATT_HANDSHAKE_HDR_LEN 42
-#define NATT_PROBE_HDR_LEN 34
-#define NATT_RDV_HDR_LEN 26
-#define NATT_DATA_HDR_LEN 18
+#define NATT_PROBE_HDR_LEN     34
+#define NATT_RDV_HDR_LEN       26
+#define NATT_DATA_HDR_LEN      18
 
 /* Size limits (PROTOCOL.md 10). */
-#define NATT_MAX_HANDSHAKE 1232
-#define NATT_MAX_PROBE 1232
-#define NATT_MAX_RENDEZVOUS 1232
-#define NATT_MAX_CANDS 8
-#define NATT_MAX_NAME 63
-#define NATT_ACK_MAX_RANGES 32
-#define NATT_MAX_REASON 100
-#define NATT_PROBE_MIN_BODY 37
-#define NATT_PROBE_MAX_BODY (NATT_MAX_PROBE - NATT_PROBE_HDR_LEN - NATT_TAG_LEN)
-#define NATT_RDV_LOOKUP_MIN_BODY 304
+#define NATT_MAX_HANDSHAKE	   1232
+#define NATT_MAX_PROBE		   1232
+#define NATT_MAX_RENDEZVOUS	   1232
+#define NATT_MAX_CANDS		   8
+#define NATT_MAX_NAME		   63
+#define NATT_ACK_MAX_RANGES	   32
+#define NATT_MAX_REASON		   100
+#define NATT_PROBE_MIN_BODY	   37
+#define NATT_PROBE_MAX_BODY	   (NATT_MAX_PROBE - NATT_PROBE_HDR_LEN - NATT_TAG_LEN)
+#define NATT_RDV_LOOKUP_MIN_BODY   304
 #define NATT_RDV_REGISTER_MIN_BODY 64
-#define NATT_RDV_MAX_BODY (NATT_MAX_RENDEZVOUS - NATT_RDV_HDR_LEN - NATT_TAG_LEN)
-#define NATT_STREAM_MAX_OFFSET (UINT64_C(1) << 62)
+#define NATT_RDV_MAX_BODY	   (NATT_MAX_RENDEZVOUS - NATT_RDV_HDR_LEN - NATT_TAG_LEN)
+#define NATT_STREAM_MAX_OFFSET	   (UINT64_C(1) << 62)
 
 /*
  * The clear header of any NATT packet.  Which fields are meaningful depends
  * on type; the others are zero after decoding.
  */
 struct natt_header {
-	uint8_t type;          /* enum natt_pkt_type */
-	uint8_t version;       /* long headers: NATT_VERSION */
-	uint8_t epoch;         /* DATA: key epoch mod 256 */
-	natt_cid_t dcid;       /* HANDSHAKE, PROBE, PROBE_REPLY, DATA */
-	natt_cid_t scid;       /* HANDSHAKE, PROBE, PROBE_REPLY */
-	uint64_t pn;           /* HANDSHAKE: packet number */
-	uint64_t counter;      /* DATA: per-epoch counter, the implicit nonce */
+	uint8_t type;				 /* enum natt_pkt_type */
+	uint8_t version;			 /* long headers: NATT_VERSION */
+	uint8_t epoch;				 /* DATA: key epoch mod 256 */
+	natt_cid_t dcid;			 /* HANDSHAKE, PROBE, PROBE_REPLY, DATA */
+	natt_cid_t scid;			 /* HANDSHAKE, PROBE, PROBE_REPLY */
+	uint64_t pn;				 /* HANDSHAKE: packet number */
+	uint64_t counter;			 /* DATA: per-epoch counter, the implicit nonce */
 	uint8_t network_id[NATT_NETWORK_ID_LEN]; /* rendezvous messages */
-	uint8_t salt[NATT_SALT_LEN];             /* long headers: last 16 header bytes */
-	size_t len;            /* decoded: header length (= associated data) */
-	size_t payload_len;    /* decoded: bytes after the header, tag included */
+	uint8_t salt[NATT_SALT_LEN];		 /* long headers: last 16 header bytes */
+	size_t len;				 /* decoded: header length (= associated data) */
+	size_t payload_len;			 /* decoded: bytes after the header, tag included */
 };
 
 /* Header length for a packet type, or 0 for a type this version lacks. */
@@ -122,8 +122,8 @@ enum natt_cand_kind {
 #define NATT_CAND_LEN 20
 
 struct natt_cand {
-	uint8_t kind;     /* enum natt_cand_kind */
-	uint8_t family;   /* 4, 6, or 0 with kind NONE */
+	uint8_t kind;	/* enum natt_cand_kind */
+	uint8_t family; /* 4, 6, or 0 with kind NONE */
 	uint16_t port;
 	uint8_t addr[16]; /* IPv4: first 4 bytes, rest zero */
 };
@@ -134,8 +134,8 @@ struct natt_cand_list {
 };
 
 struct natt_name {
-	uint8_t len;                   /* 0 only where the field is optional */
-	char str[NATT_MAX_NAME + 1];   /* NUL-terminated copy */
+	uint8_t len;		     /* 0 only where the field is optional */
+	char str[NATT_MAX_NAME + 1]; /* NUL-terminated copy */
 };
 
 /* Returns NATT_OK or NATT_ERR_BAD_ADDRESS.  Needs len >= NATT_CAND_LEN
@@ -174,7 +174,7 @@ enum natt_close_code {
 };
 
 struct natt_ack_range {
-	uint32_t gap;    /* unacknowledged packets skipped, minus one */
+	uint32_t gap;	 /* unacknowledged packets skipped, minus one */
 	uint32_t length; /* acknowledged packets in this range, minus one */
 };
 
@@ -237,14 +237,14 @@ int natt_ack_interval(const struct natt_frame *f, unsigned i, uint64_t *lo, uint
 
 /* ---- PROBE and PROBE_REPLY bodies (PROTOCOL.md 5.3) ---- */
 
-#define NATT_PROBE_ID_LEN 16
+#define NATT_PROBE_ID_LEN   16
 #define NATT_PROBE_NOMINATE 0x01
 
 struct natt_probe {
 	uint8_t probe_id[NATT_PROBE_ID_LEN];
 	uint8_t flags;
 	struct natt_cand seen; /* PROBE_REPLY: prflx; PROBE: none */
-	size_t padding;        /* decoded: padding bytes */
+	size_t padding;	       /* decoded: padding bytes */
 };
 
 /* type is NATT_PT_PROBE or NATT_PT_PROBE_REPLY.  Returns NATT_OK, or
@@ -264,9 +264,9 @@ int natt_probe_encode(uint8_t *out, size_t cap, uint8_t type, const struct natt_
 /* ---- rendezvous bodies (PROTOCOL.md 6) ---- */
 
 enum natt_rdv_status {
-	NATT_RDV_OK = 0,           /* REGISTER_ACK OK, LOOKUP_REPLY FOUND */
-	NATT_RDV_TABLE_FULL = 1,   /* REGISTER_ACK only */
-	NATT_RDV_NOT_FOUND = 1,    /* LOOKUP_REPLY only */
+	NATT_RDV_OK = 0,	 /* REGISTER_ACK OK, LOOKUP_REPLY FOUND */
+	NATT_RDV_TABLE_FULL = 1, /* REGISTER_ACK only */
+	NATT_RDV_NOT_FOUND = 1,	 /* LOOKUP_REPLY only */
 	NATT_RDV_RATE_LIMITED = 2,
 };
 
@@ -347,8 +347,8 @@ enum natt_cipher {
 #define NATT_MAX_CIPHERS 8
 
 /* Bits of natt_ctl_params.present. */
-#define NATT_PARAM_CIPHERS (1u << 0)
-#define NATT_PARAM_KEEPALIVE (1u << 1)
+#define NATT_PARAM_CIPHERS	(1u << 0)
+#define NATT_PARAM_KEEPALIVE	(1u << 1)
 #define NATT_PARAM_IDLE_TIMEOUT (1u << 2)
 #define NATT_PARAM_MAX_DATAGRAM (1u << 3)
 
@@ -361,8 +361,8 @@ enum natt_cipher {
 #define NATT_KEEPALIVE_MAX_S 24
 
 struct natt_ctl_msg {
-	uint8_t type;     /* unknown types decode with only type and len set */
-	uint16_t len;     /* value length */
+	uint8_t type; /* unknown types decode with only type and len set */
+	uint16_t len; /* value length */
 	union {
 		struct {
 			unsigned present; /* NATT_PARAM_* bits */
@@ -394,7 +394,7 @@ int natt_ctl_encode(uint8_t *out, size_t cap, const struct natt_ctl_msg *m);
 
 /* ---- names for logs and the inspector ---- */
 
-const char *natt_pkt_type_name(uint8_t type);     /* "HANDSHAKE", ..., "unknown" */
+const char *natt_pkt_type_name(uint8_t type); /* "HANDSHAKE", ..., "unknown" */
 const char *natt_frame_type_name(uint8_t type);
 const char *natt_close_code_name(uint16_t code);
 const char *natt_cand_kind_name(uint8_t kind);

@@ -122,8 +122,8 @@ int main(int argc, char **argv)
 		struct sockaddr_in sa;
 		int fd = bound_socket(atoi(argv[2]));
 		parse_dest(argv[3], &sa);
-		return sendto(fd, argv[4], strlen(argv[4]), 0, (struct sockaddr *)&sa,
-			      sizeof(sa)) < 0;
+		return sendto(fd, argv[4], strlen(argv[4]), 0, (struct sockaddr *)&sa, sizeof(sa)) <
+		       0;
 	}
 	if (strcmp(argv[1], "listen") == 0 && argc == 4) {
 		struct sockaddr_in from;
