@@ -45,5 +45,7 @@ int natt_suite_sendbuf(void);
 int natt_suite_recvbuf(void);
 int natt_suite_rudp(void);
 int natt_suite_rudp_loss(void);
+int natt_suite_nat(void);
+int natt_suite_punch(void);
 
 #endif

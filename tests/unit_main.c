@@ -34,6 +34,8 @@ static const struct {
 	{"recvbuf", natt_suite_recvbuf},
 	{"rudp", natt_suite_rudp},
 	{"rudp_loss", natt_suite_rudp_loss},
+	{"nat", natt_suite_nat},
+	{"punch", natt_suite_punch},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)
