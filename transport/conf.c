@@ -19,20 +19,6 @@
 
 #include "conf.h"
 
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 /* OpenVPN's space(): blanks, and the end of the line. */
 static bool is_space(char c)
 {
@@ -59,8 +45,8 @@ struct tok {
 static int tok_put(struct tok *t, char c, char *err, size_t errlen)
 {
 	if (t->len + 1 >= NATT_CONF_MAX_TOKEN || t->used + t->len + 1 >= t->cap) {
-		set_msg(err, errlen, "argument too long (at most %d bytes)",
-			NATT_CONF_MAX_TOKEN - 1);
+		natt_errmsg(err, errlen, "argument too long (at most %d bytes)",
+			    NATT_CONF_MAX_TOKEN - 1);
 		return NATT_ERR_SYNTAX;
 	}
 	t->buf[t->used + t->len++] = c;
@@ -70,7 +56,7 @@ static int tok_put(struct tok *t, char c, char *err, size_t errlen)
 static int tok_end(struct tok *t, char *err, size_t errlen)
 {
 	if (t->argc == t->max) {
-		set_msg(err, errlen, "too many arguments (at most %d)", t->max - 1);
+		natt_errmsg(err, errlen, "too many arguments (at most %d)", t->max - 1);
 		return NATT_ERR_SYNTAX;
 	}
 	t->buf[t->used + t->len] = '\0';
@@ -129,9 +115,9 @@ static int split_char(struct tok *t, enum split_state *st, bool *bs, char in, ch
 		break;
 	}
 	if (*bs && out != 0 && !(out == '\\' || out == '"' || is_space(out))) {
-		set_msg(err, errlen,
-			"bad backslash ('\\') usage: write \\\\ for a backslash, or quote with "
-			"'...'");
+		natt_errmsg(err, errlen,
+			    "bad backslash ('\\') usage: write \\\\ for a backslash, or quote with "
+			    "'...'");
 		return NATT_ERR_SYNTAX;
 	}
 	*bs = false;
@@ -153,7 +139,7 @@ int natt_conf_split(const char *line, size_t len, char **argv, int max, char *bu
 	bool bs = false;
 
 	if (max < 1 || cap == 0) {
-		set_msg(err, errlen, "internal: no room for tokens");
+		natt_errmsg(err, errlen, "internal: no room for tokens");
 		return NATT_ERR_SYNTAX;
 	}
 	for (size_t i = 0; i <= len; i++) {
@@ -162,7 +148,7 @@ int natt_conf_split(const char *line, size_t len, char **argv, int max, char *bu
 		int rc;
 
 		if (i < len && in == '\0') {
-			set_msg(err, errlen, "NUL byte in the line");
+			natt_errmsg(err, errlen, "NUL byte in the line");
 			return NATT_ERR_SYNTAX;
 		}
 		rc = split_char(&t, &st, &bs, in, err, errlen);
@@ -172,7 +158,8 @@ int natt_conf_split(const char *line, size_t len, char **argv, int max, char *bu
 			break;
 	}
 	if (st == ST_DQUOTED || st == ST_SQUOTED) {
-		set_msg(err, errlen, "no closing quotation (%c)", st == ST_DQUOTED ? '"' : '\'');
+		natt_errmsg(err, errlen, "no closing quotation (%c)",
+			    st == ST_DQUOTED ? '"' : '\'');
 		return NATT_ERR_SYNTAX;
 	}
 	if (st == ST_UNQUOTED && tok_end(&t, err, errlen) != NATT_OK)
@@ -248,8 +235,8 @@ static int read_inline(struct natt_conf_reader *r, struct natt_conf_line *l, cha
 		}
 		end = r->pos;
 	}
-	set_msg(err, errlen, "%s:%zu: no closing </%s> for the block opened here", r->name,
-		l->lineno, l->argv[0]);
+	natt_errmsg(err, errlen, "%s:%zu: no closing </%s> for the block opened here", r->name,
+		    l->lineno, l->argv[0]);
 	return NATT_ERR_SYNTAX;
 }
 
@@ -265,14 +252,14 @@ int natt_conf_next(struct natt_conf_reader *r, struct natt_conf_line *l, char *e
 
 		l->lineno = r->lineno;
 		if (n > NATT_CONF_MAX_LINE) {
-			set_msg(err, errlen, "%s:%zu: line too long (at most %d bytes)", r->name,
-				r->lineno, NATT_CONF_MAX_LINE);
+			natt_errmsg(err, errlen, "%s:%zu: line too long (at most %d bytes)",
+				    r->name, r->lineno, NATT_CONF_MAX_LINE);
 			return NATT_ERR_SYNTAX;
 		}
 		argc = natt_conf_split(p, n, l->argv, NATT_CONF_MAX_ARGS, l->buf, sizeof(l->buf),
 				       why, sizeof(why));
 		if (argc < 0) {
-			set_msg(err, errlen, "%s:%zu: %s", r->name, r->lineno, why);
+			natt_errmsg(err, errlen, "%s:%zu: %s", r->name, r->lineno, why);
 			return argc;
 		}
 		if (argc == 0)
@@ -281,7 +268,8 @@ int natt_conf_next(struct natt_conf_reader *r, struct natt_conf_line *l, char *e
 		if (strncmp(l->argv[0], "--", 2) == 0)
 			l->argv[0] += 2;
 		if (l->argv[0][0] == '\0') {
-			set_msg(err, errlen, "%s:%zu: empty directive name", r->name, r->lineno);
+			natt_errmsg(err, errlen, "%s:%zu: empty directive name", r->name,
+				    r->lineno);
 			return NATT_ERR_SYNTAX;
 		}
 		if (inline_open(l))
@@ -301,14 +289,14 @@ int natt_conf_load(const char *path, char **text, size_t *len, char *err, size_t
 	*text = NULL;
 	*len = 0;
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		set_msg(err, errlen, "%s: %s", path, strerror(errno));
+		natt_errmsg(err, errlen, "%s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return NATT_ERR_IO;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > NATT_CONF_MAX_FILE) {
-		set_msg(err, errlen, "%s: %s", path,
-			S_ISREG(st.st_mode) ? "file too large" : "not a regular file");
+		natt_errmsg(err, errlen, "%s: %s", path,
+			    S_ISREG(st.st_mode) ? "file too large" : "not a regular file");
 		close(fd);
 		return NATT_ERR_IO;
 	}
@@ -323,8 +311,8 @@ int natt_conf_load(const char *path, char **text, size_t *len, char *err, size_t
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			set_msg(err, errlen, "%s: %s", path,
-				r < 0 ? strerror(errno) : "file shrank");
+			natt_errmsg(err, errlen, "%s: %s", path,
+				    r < 0 ? strerror(errno) : "file shrank");
 			free(buf);
 			close(fd);
 			return NATT_ERR_IO;

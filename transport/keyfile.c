@@ -39,23 +39,9 @@ static bool kind_valid(enum natt_key_kind kind)
 	return kind == NATT_KEY_NETWORK || kind == NATT_KEY_RENDEZVOUS;
 }
 
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_msg(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (buf == NULL || len == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-}
-
 static int io_error(char *err, size_t errlen, const char *path, int errnum)
 {
-	set_msg(err, errlen, "%s: %s", path, strerror(errnum));
+	natt_errmsg(err, errlen, "%s: %s", path, strerror(errnum));
 	return NATT_ERR_IO;
 }
 
@@ -108,8 +94,8 @@ static int parse_kind(const struct line *l, const char *name, enum natt_key_kind
 		*kind = NATT_KEY_RENDEZVOUS;
 		return NATT_OK;
 	}
-	set_msg(err, errlen, "%s:%zu: expected '%s' or '%s'", name, l->no,
-		kind_line[NATT_KEY_NETWORK], kind_line[NATT_KEY_RENDEZVOUS]);
+	natt_errmsg(err, errlen, "%s:%zu: expected '%s' or '%s'", name, l->no,
+		    kind_line[NATT_KEY_NETWORK], kind_line[NATT_KEY_RENDEZVOUS]);
 	return NATT_ERR_SYNTAX;
 }
 
@@ -117,8 +103,8 @@ static int parse_key(const struct line *l, const char *name, uint8_t key[NATT_KE
 		     size_t errlen)
 {
 	if (l->len != KEY_HEX_LEN) {
-		set_msg(err, errlen, "%s:%zu: key must be %d hex digits (got %zu characters)", name,
-			l->no, KEY_HEX_LEN, l->len);
+		natt_errmsg(err, errlen, "%s:%zu: key must be %d hex digits (got %zu characters)",
+			    name, l->no, KEY_HEX_LEN, l->len);
 		return NATT_ERR_SYNTAX;
 	}
 	for (size_t i = 0; i < KEY_HEX_LEN; i += 2) {
@@ -126,10 +112,10 @@ static int parse_key(const struct line *l, const char *name, uint8_t key[NATT_KE
 		int lo = hex_value(l->p[i + 1]);
 
 		if (hi < 0 || lo < 0) {
-			set_msg(err, errlen,
-				"%s:%zu: key must be %d hex digits "
-				"(non-hex character at column %zu)",
-				name, l->no, KEY_HEX_LEN, i + (hi < 0 ? 1 : 2));
+			natt_errmsg(err, errlen,
+				    "%s:%zu: key must be %d hex digits "
+				    "(non-hex character at column %zu)",
+				    name, l->no, KEY_HEX_LEN, i + (hi < 0 ? 1 : 2));
 			return NATT_ERR_SYNTAX;
 		}
 		key[i / 2] = (uint8_t)(hi << 4 | lo);
@@ -158,14 +144,15 @@ int natt_keyfile_parse(const char *text, size_t len, const char *name, enum natt
 	int rc = NATT_OK;
 
 	if (len > KEYFILE_MAX) {
-		set_msg(err, errlen, "%s: larger than %d bytes; not a key file", name, KEYFILE_MAX);
+		natt_errmsg(err, errlen, "%s: larger than %d bytes; not a key file", name,
+			    KEYFILE_MAX);
 		return NATT_ERR_SYNTAX;
 	}
 	while (rc == NATT_OK && pos < len) {
 		struct line l = next_line(text, len, &pos, ++no);
 
 		if (memchr(l.p, '\0', l.len) != NULL) {
-			set_msg(err, errlen, "%s:%zu: NUL byte; not a key file", name, l.no);
+			natt_errmsg(err, errlen, "%s:%zu: NUL byte; not a key file", name, l.no);
 			rc = NATT_ERR_SYNTAX;
 			break;
 		}
@@ -180,12 +167,13 @@ int natt_keyfile_parse(const char *text, size_t len, const char *name, enum natt
 			rc = parse_key(&l, name, tmp, err, errlen);
 			state = DONE;
 		} else {
-			set_msg(err, errlen, "%s:%zu: unexpected text after the key", name, l.no);
+			natt_errmsg(err, errlen, "%s:%zu: unexpected text after the key", name,
+				    l.no);
 			rc = NATT_ERR_SYNTAX;
 		}
 	}
 	if (rc == NATT_OK && state != DONE) {
-		set_msg(err, errlen, "%s: no key found", name);
+		natt_errmsg(err, errlen, "%s: no key found", name);
 		rc = NATT_ERR_SYNTAX;
 	}
 	if (rc == NATT_OK) {
@@ -233,7 +221,7 @@ static int open_regular(const char *path, struct stat *st, char *err, size_t err
 		close(fd);
 		if (S_ISDIR(st->st_mode))
 			return io_error(err, errlen, path, EISDIR);
-		set_msg(err, errlen, "%s: not a regular file", path);
+		natt_errmsg(err, errlen, "%s: not a regular file", path);
 		return NATT_ERR_IO;
 	}
 	return fd;
@@ -247,7 +235,7 @@ int natt_keyfile_load(const char *path, enum natt_key_kind *kind, uint8_t key[NA
 	char *buf;
 	int fd, e, rc;
 
-	set_msg(warn, warnlen, "%s", "");
+	natt_errmsg(warn, warnlen, "%s", "");
 	fd = open_regular(path, &st, err, errlen);
 	if (fd < 0)
 		return fd;
@@ -263,7 +251,8 @@ int natt_keyfile_load(const char *path, enum natt_key_kind *kind, uint8_t key[NA
 		rc = io_error(err, errlen, path, e);
 	} else {
 		if (st.st_mode & 077)
-			set_msg(warn, warnlen,
+			natt_errmsg(
+				warn, warnlen,
 				"%s is readable by group or others (mode %04o); run: chmod 600 %s",
 				path, (unsigned int)(st.st_mode & 07777), path);
 		rc = natt_keyfile_parse(buf, len, path, kind, key, err, errlen);
@@ -330,7 +319,7 @@ static int create_file(const char *path, const char *text, size_t len, char *err
 
 	if (fd < 0) {
 		if (errno == EEXIST) {
-			set_msg(err, errlen, "%s exists; refusing to overwrite a key", path);
+			natt_errmsg(err, errlen, "%s exists; refusing to overwrite a key", path);
 			return NATT_ERR_EXISTS;
 		}
 		return io_error(err, errlen, path, errno);
@@ -355,7 +344,7 @@ int natt_keyfile_write(const char *path, enum natt_key_kind kind, const uint8_t 
 
 	n = natt_keyfile_format(text, sizeof(text), kind, key);
 	if (n < 0) {
-		set_msg(err, errlen, "%s: %s", path, natt_strerror(n));
+		natt_errmsg(err, errlen, "%s: %s", path, natt_strerror(n));
 		return n;
 	}
 	rc = create_file(path, text, (size_t)n, err, errlen);
@@ -369,7 +358,7 @@ int natt_keyfile_generate(const char *path, char *err, size_t errlen)
 	int rc;
 
 	if (RAND_priv_bytes(key, sizeof(key)) != 1) {
-		set_msg(err, errlen, "%s: cannot draw a random key from OpenSSL", path);
+		natt_errmsg(err, errlen, "%s: cannot draw a random key from OpenSSL", path);
 		return NATT_ERR_CRYPTO;
 	}
 	rc = natt_keyfile_write(path, NATT_KEY_NETWORK, key, err, errlen);

@@ -1,5 +1,19 @@
-/* natt.c: error strings. */
+/* natt.c: error strings and messages. */
+#include <stdarg.h>
+#include <stdio.h>
+
 #include "natt.h"
+
+void natt_errmsg(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (buf == NULL || len == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
 
 const char *natt_strerror(int err)
 {

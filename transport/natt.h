@@ -62,6 +62,12 @@ enum natt_error {
 const char *natt_strerror(int err);
 
 /*
+ * Formats a one-line message into buf (the err/errlen pair many functions
+ * take); does nothing when buf is NULL or len is 0.
+ */
+void natt_errmsg(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
  * Randomness callback: fills buf with len bytes from a CSPRNG; core modules
  * never read randomness themselves.  Whoever drives a core passes one (with
  * its arg) for salts, IDs and jitter; tests pass a deterministic one.

@@ -25,20 +25,6 @@
 
 typedef STACK_OF(X509) cert_list;
 
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void errf(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static void free_text(char *text, size_t len)
 {
 	if (text == NULL)
@@ -56,20 +42,21 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 	int rc = NATT_ERR_IO;
 
 	if (f == NULL) {
-		errf(err, errlen, "cannot open %s: %s", path, strerror(errno));
+		natt_errmsg(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		return NATT_ERR_IO;
 	}
 	do {
 		if (buf == NULL || n == cap) {
 			if (buf != NULL && cap >= MAX_PEM_FILE) {
-				errf(err, errlen, "%s: larger than %d bytes", path, MAX_PEM_FILE);
+				natt_errmsg(err, errlen, "%s: larger than %d bytes", path,
+					    MAX_PEM_FILE);
 				goto out;
 			}
 			cap = buf == NULL ? cap : cap * 2;
 			grown = realloc(buf, cap + 1);
 			if (grown == NULL) {
 				rc = NATT_ERR_NOMEM;
-				errf(err, errlen, "%s: out of memory", path);
+				natt_errmsg(err, errlen, "%s: out of memory", path);
 				goto out;
 			}
 			buf = grown;
@@ -78,7 +65,7 @@ static int read_file(const char *path, char **text, size_t *len, char *err, size
 		n += got;
 	} while (got > 0);
 	if (ferror(f)) {
-		errf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		natt_errmsg(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
 	buf[n] = '\0';
@@ -120,15 +107,15 @@ static int load_certs(const char *path, cert_list **out, char *err, size_t errle
 	e = ERR_peek_last_error();
 	rc = NATT_ERR_SYNTAX;
 	if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE)
-		errf(err, errlen, "%s: malformed certificate after %d good ones", path,
-		     sk_X509_num(certs));
+		natt_errmsg(err, errlen, "%s: malformed certificate after %d good ones", path,
+			    sk_X509_num(certs));
 	else if (sk_X509_num(certs) == 0)
-		errf(err, errlen, "%s: no PEM certificate", path);
+		natt_errmsg(err, errlen, "%s: no PEM certificate", path);
 	else
 		rc = NATT_OK;
 out:
 	if (rc == NATT_ERR_NOMEM)
-		errf(err, errlen, "%s: out of memory", path);
+		natt_errmsg(err, errlen, "%s: out of memory", path);
 	if (rc == NATT_OK)
 		*out = certs;
 	else
@@ -161,16 +148,17 @@ static int load_key(const char *path, EVP_PKEY **out, char *err, size_t errlen)
 	bio = BIO_new_mem_buf(text, (int)len);
 	if (bio == NULL) {
 		free_text(text, len);
-		errf(err, errlen, "%s: out of memory", path);
+		natt_errmsg(err, errlen, "%s: out of memory", path);
 		return NATT_ERR_NOMEM;
 	}
 	*out = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 	rc = NATT_OK;
 	if (*out == NULL) {
 		rc = NATT_ERR_SYNTAX;
-		errf(err, errlen, "%s: %s", path,
-		     strstr(text, "ENCRYPTED") != NULL ? "encrypted private keys are not supported"
-						       : "no PEM private key");
+		natt_errmsg(err, errlen, "%s: %s", path,
+			    strstr(text, "ENCRYPTED") != NULL
+				    ? "encrypted private keys are not supported"
+				    : "no PEM private key");
 	}
 	ERR_clear_error();
 	BIO_free(bio);
@@ -193,12 +181,12 @@ static int load_identity(SSL_CTX *s, const struct natt_tls_config *cfg, char *er
 	leaf = sk_X509_shift(certs);
 	if (X509_check_private_key(leaf, key) != 1) {
 		rc = NATT_ERR_INVALID;
-		errf(err, errlen, "private key %s does not match certificate %s", cfg->key_file,
-		     cfg->cert_file);
+		natt_errmsg(err, errlen, "private key %s does not match certificate %s",
+			    cfg->key_file, cfg->cert_file);
 	} else if (SSL_CTX_use_cert_and_key(s, leaf, key, certs, 1) != 1) {
 		rc = NATT_ERR_INVALID; /* e.g. a key below the system's security level */
-		errf(err, errlen, "%s: OpenSSL refused the certificate: %s", cfg->cert_file,
-		     ERR_reason_error_string(ERR_peek_error()));
+		natt_errmsg(err, errlen, "%s: OpenSSL refused the certificate: %s", cfg->cert_file,
+			    ERR_reason_error_string(ERR_peek_error()));
 	}
 	X509_free(leaf);
 out:
@@ -217,7 +205,7 @@ static int load_ca(SSL_CTX *s, const char *path, char *err, size_t errlen)
 	for (int i = 0; rc == NATT_OK && i < sk_X509_num(certs); i++) {
 		if (X509_STORE_add_cert(store, sk_X509_value(certs, i)) != 1) {
 			rc = NATT_ERR_CRYPTO;
-			errf(err, errlen, "%s: cannot add CA certificate %d", path, i + 1);
+			natt_errmsg(err, errlen, "%s: cannot add CA certificate %d", path, i + 1);
 		}
 	}
 	ERR_clear_error();
@@ -266,9 +254,10 @@ static int load_pins(struct natt_tls_ctx *c, const struct natt_tls_config *cfg, 
 		return NATT_ERR_NOMEM;
 	for (size_t i = 0; i < cfg->npins; i++) {
 		if (cfg->pins[i] == NULL || !parse_pin(cfg->pins[i], c->pins[i])) {
-			errf(err, errlen,
-			     "peer fingerprint %zu is not 64 hex digits (colons allowed): %.100s",
-			     i + 1, cfg->pins[i] != NULL ? cfg->pins[i] : "(null)");
+			natt_errmsg(err, errlen,
+				    "peer fingerprint %zu is not 64 hex digits (colons allowed): "
+				    "%.100s",
+				    i + 1, cfg->pins[i] != NULL ? cfg->pins[i] : "(null)");
 			return NATT_ERR_SYNTAX;
 		}
 	}
@@ -280,22 +269,22 @@ static int check_config(enum natt_tls_role role, const struct natt_tls_config *c
 			size_t errlen)
 {
 	if (role != NATT_TLS_CLIENT && role != NATT_TLS_SERVER) {
-		errf(err, errlen, "TLS role must be client or server");
+		natt_errmsg(err, errlen, "TLS role must be client or server");
 		return NATT_ERR_INVALID;
 	}
 	if (cfg->cert_file == NULL || cfg->key_file == NULL) {
-		errf(err, errlen, "a certificate file and a key file are required");
+		natt_errmsg(err, errlen, "a certificate file and a key file are required");
 		return NATT_ERR_INVALID;
 	}
 	if (cfg->ca_file == NULL && cfg->npins == 0) {
-		errf(err, errlen,
-		     "neither a CA file nor a peer fingerprint: the peer could not "
-		     "be authenticated");
+		natt_errmsg(err, errlen,
+			    "neither a CA file nor a peer fingerprint: the peer could not "
+			    "be authenticated");
 		return NATT_ERR_INVALID;
 	}
 	if ((cfg->npins > 0 && cfg->pins == NULL) ||
 	    (cfg->peer_name != NULL && cfg->peer_name[0] == '\0')) {
-		errf(err, errlen, "invalid peer fingerprint list or empty peer name");
+		natt_errmsg(err, errlen, "invalid peer fingerprint list or empty peer name");
 		return NATT_ERR_INVALID;
 	}
 	return NATT_OK;
@@ -332,12 +321,12 @@ static int build_ctx(struct natt_tls_ctx *c, const struct natt_tls_config *cfg, 
 
 	c->ssl = SSL_CTX_new(TLS_method());
 	if (c->ssl == NULL) {
-		errf(err, errlen, "cannot create an OpenSSL TLS context");
+		natt_errmsg(err, errlen, "cannot create an OpenSSL TLS context");
 		return NATT_ERR_CRYPTO;
 	}
 	rc = configure(c, cfg);
 	if (rc != NATT_OK) {
-		errf(err, errlen, "OpenSSL does not support TLS 1.3 only mode");
+		natt_errmsg(err, errlen, "OpenSSL does not support TLS 1.3 only mode");
 		return rc;
 	}
 	rc = load_pins(c, cfg, err, errlen);
@@ -351,7 +340,7 @@ static int build_ctx(struct natt_tls_ctx *c, const struct natt_tls_config *cfg, 
 			rc = NATT_ERR_NOMEM;
 	}
 	if (rc == NATT_ERR_NOMEM)
-		errf(err, errlen, "out of memory");
+		natt_errmsg(err, errlen, "out of memory");
 	return rc;
 }
 
@@ -361,9 +350,9 @@ int natt_tls_ctx_new(struct natt_tls_ctx **out, enum natt_tls_role role,
 	struct natt_tls_ctx *c;
 	int rc;
 
-	errf(err, errlen, "%s", "");
+	natt_errmsg(err, errlen, "%s", "");
 	if (out == NULL || cfg == NULL) {
-		errf(err, errlen, "no TLS configuration");
+		natt_errmsg(err, errlen, "no TLS configuration");
 		return NATT_ERR_INVALID;
 	}
 	*out = NULL;
@@ -372,7 +361,7 @@ int natt_tls_ctx_new(struct natt_tls_ctx **out, enum natt_tls_role role,
 		return rc;
 	c = calloc(1, sizeof(*c));
 	if (c == NULL) {
-		errf(err, errlen, "out of memory");
+		natt_errmsg(err, errlen, "out of memory");
 		return NATT_ERR_NOMEM;
 	}
 	c->role = role;
