@@ -47,5 +47,7 @@ int natt_suite_rudp(void);
 int natt_suite_rudp_loss(void);
 int natt_suite_nat(void);
 int natt_suite_punch(void);
+int natt_suite_session(void);
+int natt_suite_handshake(void);
 
 #endif

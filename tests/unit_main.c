@@ -36,6 +36,8 @@ static const struct {
 	{"rudp_loss", natt_suite_rudp_loss},
 	{"nat", natt_suite_nat},
 	{"punch", natt_suite_punch},
+	{"session", natt_suite_session},
+	{"handshake", natt_suite_handshake},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)
