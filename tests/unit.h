@@ -49,5 +49,6 @@ int natt_suite_nat(void);
 int natt_suite_punch(void);
 int natt_suite_session(void);
 int natt_suite_handshake(void);
+int natt_suite_inspect(void);
 
 #endif

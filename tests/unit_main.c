@@ -38,6 +38,7 @@ static const struct {
 	{"punch", natt_suite_punch},
 	{"session", natt_suite_session},
 	{"handshake", natt_suite_handshake},
+	{"inspect", natt_suite_inspect},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)

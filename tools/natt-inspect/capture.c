@@ -3,6 +3,7 @@
  * timestamps whatever their precision (natt_time_t is microseconds).
  */
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -76,8 +77,10 @@ static pcap_t *activate(const char *iface, char *err, size_t errlen)
 	pcap_set_timeout(p, INS_LIVE_TIMEOUT_MS);
 	pcap_set_immediate_mode(p, 1);
 	rc = pcap_activate(p);
-	if (rc < 0) {
-		snprintf(err, errlen, "%s: %s", iface, pcap_geterr(p));
+	/* Non-blocking, polled with our own timeout: in immediate mode Linux
+	 * ignores the read timeout, and -d must end a quiet capture. */
+	if (rc < 0 || pcap_setnonblock(p, 1, perr) != 0 || pcap_get_selectable_fd(p) < 0) {
+		snprintf(err, errlen, "%s: %s", iface, rc < 0 ? pcap_geterr(p) : perr);
 		pcap_close(p);
 		return NULL;
 	}
@@ -136,8 +139,11 @@ int ins_capture_next(struct ins_capture *c, struct ins_record *r, char *err, siz
 		r->len = h->len;
 		return INS_CAP_RECORD;
 	}
-	if (rc == 0)
-		return INS_CAP_IDLE;
+	if (rc == 0) {
+		struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->p), .events = POLLIN};
+		poll(&pfd, 1, INS_LIVE_TIMEOUT_MS);
+		return c->stopped ? INS_CAP_STOPPED : INS_CAP_IDLE;
+	}
 	if (rc == PCAP_ERROR_BREAK)
 		return c->stopped ? INS_CAP_STOPPED : INS_CAP_END;
 	snprintf(err, errlen, "%s", pcap_geterr(c->p));

@@ -12,23 +12,23 @@
 
 #include "natt.h"
 
-#define INS_CAPTURE_ERRLEN 512
-#define INS_LIVE_SNAPLEN 65535      /* a whole IPv4/IPv6 packet */
-#define INS_LIVE_TIMEOUT_MS 100     /* how often a live read returns to check limits */
+#define INS_CAPTURE_ERRLEN  512
+#define INS_LIVE_SNAPLEN    65535 /* a whole IPv4/IPv6 packet */
+#define INS_LIVE_TIMEOUT_MS 100	  /* how often a live read returns to check limits */
 
 struct ins_record {
-	natt_time_t ts;      /* capture time, microseconds since the Unix epoch */
+	natt_time_t ts;	     /* capture time, microseconds since the Unix epoch */
 	const uint8_t *data; /* valid until the next ins_capture_next() */
-	size_t caplen;       /* bytes captured */
-	size_t len;          /* bytes on the wire */
+	size_t caplen;	     /* bytes captured */
+	size_t len;	     /* bytes on the wire */
 };
 
 enum ins_capture_rc {
-	INS_CAP_RECORD = 1,  /* *r holds a frame */
-	INS_CAP_END = 0,     /* end of file */
-	INS_CAP_IDLE = 2,    /* live capture: nothing arrived within the read timeout */
-	INS_CAP_ERROR = -1,  /* read error or truncated file: see the message */
-	INS_CAP_STOPPED = -2,/* ins_capture_stop() was called */
+	INS_CAP_RECORD = 1,   /* *r holds a frame */
+	INS_CAP_END = 0,      /* end of file */
+	INS_CAP_IDLE = 2,     /* live capture: nothing arrived within the read timeout */
+	INS_CAP_ERROR = -1,   /* read error or truncated file: see the message */
+	INS_CAP_STOPPED = -2, /* ins_capture_stop() was called */
 };
 
 struct ins_capture;

@@ -82,8 +82,9 @@ int ins_check_status(const struct ins_checks *c, int id, const char **reason)
 	if ((d->needs == INS_NEEDS_NETWORK_KEY && !c->network_key) ||
 	    (d->needs == INS_NEEDS_A_KEY && !c->network_key && !c->keylog)) {
 		if (reason != NULL)
-			*reason = d->needs == INS_NEEDS_NETWORK_KEY ? "needs --network-key"
-								    : "needs --network-key or --keylog";
+			*reason = d->needs == INS_NEEDS_NETWORK_KEY
+					  ? "needs --network-key"
+					  : "needs --network-key or --keylog";
 		return INS_ST_NOT_RUN;
 	}
 	if (c->r[id].failures == 0)

@@ -36,9 +36,9 @@ enum ins_needs {
 };
 
 struct ins_check_def {
-	const char *id;      /* stable identifier */
-	int severity;        /* enum ins_severity */
-	int needs;           /* enum ins_needs */
+	const char *id;	     /* stable identifier */
+	int severity;	     /* enum ins_severity */
+	int needs;	     /* enum ins_needs */
 	const char *summary; /* one line for --list-checks */
 };
 
@@ -52,14 +52,14 @@ enum ins_status {
 #define INS_DETAIL_LEN 200
 
 struct ins_check_result {
-	uint64_t examined;      /* packets (or exchanges) the rule looked at */
+	uint64_t examined; /* packets (or exchanges) the rule looked at */
 	uint64_t failures;
-	uint64_t first_packet;  /* frame number of the first failure; 0 = none */
+	uint64_t first_packet;	     /* frame number of the first failure; 0 = none */
 	char detail[INS_DETAIL_LEN]; /* what the first failure was */
 };
 
 struct ins_checks {
-	bool network_key, keylog;  /* which keys were given */
+	bool network_key, keylog; /* which keys were given */
 	struct ins_check_result r[INS_CK_COUNT];
 };
 

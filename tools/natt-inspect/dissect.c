@@ -12,7 +12,7 @@
 struct ins_dissector {
 	struct natt_seal *seal;
 	struct ins_keylog *keylog;
-	uint8_t buf[NATT_MAX_DATAGRAM];   /* opened sealed packet */
+	uint8_t buf[NATT_MAX_DATAGRAM];	  /* opened sealed packet */
 	uint8_t plain[NATT_MAX_DATAGRAM]; /* decrypted DATA payload */
 	struct natt_frame frames[INS_MAX_FRAMES];
 };
@@ -76,9 +76,16 @@ void ins_dissect_header(struct ins_dissector *d, struct ins_pkt *p)
 	p->cls = natt_wire_classify(pl, len);
 	if (p->cls != NATT_CLASS_LONG && p->cls != NATT_CLASS_SHORT)
 		return;
+	if (p->udp.cut && p->udp.wire_len <= sizeof(d->buf)) {
+		/* Cut by the snaplen: the header is judged with the length the
+		 * datagram had on the wire (the missing bytes are never read). */
+		memcpy(d->buf, pl, len);
+		memset(d->buf + len, 0, p->udp.wire_len - len);
+		pl = d->buf;
+		len = p->udp.wire_len;
+	}
 	p->hdr_rc = natt_header_decode(&p->h, pl, len);
-	p->keepalive = p->hdr_rc == NATT_OK && p->h.type == NATT_PT_DATA &&
-		       len == NATT_DC_OVERHEAD;
+	p->keepalive = p->hdr_rc == NATT_OK && p->h.type == NATT_PT_DATA && len == NATT_DC_OVERHEAD;
 }
 
 static void decode_frames(struct ins_dissector *d, struct ins_pkt *p, const uint8_t *body)
@@ -104,7 +111,9 @@ static void open_sealed(struct ins_dissector *d, struct ins_pkt *p)
 
 	memcpy(d->buf, p->udp.payload, p->udp.len);
 	p->open_rc = natt_seal_open(d->seal, ins_seal_purpose(type), d->buf, p->h.len, p->udp.len);
-	if (p->open_rc < 0)
+	if (p->open_rc == NATT_ERR_WRONG_PURPOSE)
+		p->open_rc = INS_RC_NONE; /* a rendezvous key opens only rendezvous messages */
+	if (p->open_rc < 0 || p->open_rc == INS_RC_NONE)
 		return;
 	p->body_len = (size_t)p->open_rc;
 	if (type == NATT_PT_HANDSHAKE)

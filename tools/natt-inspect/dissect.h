@@ -28,44 +28,44 @@
 
 /* OpenVPN opcodes (openvpn/src/openvpn/ssl_pkt.h), for --keylog output. */
 #define INS_OVPN_OPCODE_SHIFT 3
-#define INS_OVPN_KEY_ID_MASK 0x07
-#define INS_OVPN_OPCODE_MIN 1
-#define INS_OVPN_OPCODE_MAX 11
+#define INS_OVPN_KEY_ID_MASK  0x07
+#define INS_OVPN_OPCODE_MIN   1
+#define INS_OVPN_OPCODE_MAX   11
 
 struct ins_pkt {
-	uint64_t num;         /* frame number in the capture, from 1 */
-	natt_time_t ts;       /* capture time, microseconds since the Unix epoch */
-	struct ins_udp udp;   /* addresses, ports, payload, outer size */
+	uint64_t num;	    /* frame number in the capture, from 1 */
+	natt_time_t ts;	    /* capture time, microseconds since the Unix epoch */
+	struct ins_udp udp; /* addresses, ports, payload, outer size */
 
-	int cls;              /* enum natt_class of the first byte */
-	int hdr_rc;           /* natt_header_decode(): NATT_OK or its error */
+	int cls;	      /* enum natt_class of the first byte */
+	int hdr_rc;	      /* natt_header_decode(): NATT_OK or its error */
 	struct natt_header h; /* valid when hdr_rc == NATT_OK */
-	bool keepalive;       /* DATA of exactly NATT_DC_OVERHEAD bytes */
+	bool keepalive;	      /* DATA of exactly NATT_DC_OVERHEAD bytes */
 
 	/* Sealed packets, with --network-key. */
-	int open_rc;          /* natt_seal_open(): body length or error; INS_RC_NONE */
-	int body_rc;          /* the body decoder's result; INS_RC_NONE */
+	int open_rc; /* natt_seal_open(): body length or error; INS_RC_NONE */
+	int body_rc; /* the body decoder's result; INS_RC_NONE */
 	size_t body_len;
-	size_t nframes;       /* HANDSHAKE: frames decoded (before any error) */
+	size_t nframes;		   /* HANDSHAKE: frames decoded (before any error) */
 	struct natt_frame *frames; /* INS_MAX_FRAMES, owned by the dissector */
 	struct natt_probe probe;   /* PROBE, PROBE_REPLY */
 	struct natt_rdv_msg rdv;   /* rendezvous messages */
 
 	/* STUN (first byte 0-3). */
-	int stun_rc;          /* natt_stun_decode(); INS_RC_NONE */
+	int stun_rc; /* natt_stun_decode(); INS_RC_NONE */
 	struct natt_stun_msg stun;
 
 	/* DATA, with --keylog. */
-	int dec_rc;           /* ins_keylog_open(): plaintext length or error; INS_RC_NONE */
+	int dec_rc; /* ins_keylog_open(): plaintext length or error; INS_RC_NONE */
 	uint64_t full_epoch;
-	size_t inner_len;     /* OpenVPN datagram length (0: keepalive) */
-	uint8_t inner_first;  /* its first byte: opcode << 3 | key_id */
+	size_t inner_len;    /* OpenVPN datagram length (0: keepalive) */
+	uint8_t inner_first; /* its first byte: opcode << 3 | key_id */
 
 	/* Filled by analyze.c. */
-	uint32_t flow;        /* flow id, 0 when not tracked */
-	uint8_t dir;          /* 0: a->b, 1: b->a */
-	int seq_verdict;      /* enum ins_seq_verdict, or -1 */
-	uint32_t failed;      /* bit i: check i failed on this packet */
+	uint32_t flow;	 /* flow id, 0 when not tracked */
+	uint8_t dir;	 /* 0: a->b, 1: b->a */
+	int seq_verdict; /* enum ins_seq_verdict, or -1 */
+	uint32_t failed; /* bit i: check i failed on this packet */
 };
 
 struct ins_dissector;

@@ -19,8 +19,8 @@
 #include "leak.h"
 #include "samples.h"
 
-#define INS_MAX_FLOWS 4096     /* default flow bound */
-#define INS_FLOW_CIDS 4        /* source CIDs remembered per side (validation) */
+#define INS_MAX_FLOWS 4096 /* default flow bound */
+#define INS_FLOW_CIDS 4	   /* source CIDs remembered per side (validation) */
 
 /* What a packet is, for counting. */
 enum ins_ptype {
@@ -54,27 +54,27 @@ const char *ins_endpoint_str(const struct ins_endpoint *e, char *buf, size_t len
 
 /* One direction of a flow: what its sender sent. */
 struct ins_dir {
-	uint64_t packets, bytes;            /* UDP payload bytes */
+	uint64_t packets, bytes; /* UDP payload bytes */
 	uint64_t type_packets[INS_T_COUNT];
 	uint64_t type_bytes[INS_T_COUNT];
 	uint64_t keepalives;
-	uint64_t lost;        /* sequence numbers skipped and never filled */
-	uint64_t reordered;   /* arrived below the highest number of their stream */
-	uint64_t duplicates;  /* byte-exact repeats of a numbered packet */
-	uint64_t stream_packets; /* HANDSHAKE packets with STREAM data (key needed) */
-	uint64_t retransmissions;/* ... of which resent stream bytes already sent */
-	size_t largest_outer; /* largest outer IP packet */
+	uint64_t lost;		  /* sequence numbers skipped and never filled */
+	uint64_t reordered;	  /* arrived below the highest number of their stream */
+	uint64_t duplicates;	  /* byte-exact repeats of a numbered packet */
+	uint64_t stream_packets;  /* HANDSHAKE packets with STREAM data (key needed) */
+	uint64_t retransmissions; /* ... of which resent stream bytes already sent */
+	size_t largest_outer;	  /* largest outer IP packet */
 	natt_time_t last_keepalive;
 	struct ins_samples keepalive_iv; /* microseconds between keepalives */
-	uint8_t head[INS_LEAK_HEAD];     /* first bytes of the last encrypted region */
+	uint8_t head[INS_LEAK_HEAD];	 /* first bytes of the last encrypted region */
 	bool head_valid;
 	/* amplification (analyze.c) */
-	natt_cid_t scid[INS_FLOW_CIDS];  /* source CIDs this side used */
+	natt_cid_t scid[INS_FLOW_CIDS]; /* source CIDs this side used */
 	unsigned nscid;
-	bool validated;        /* this side echoed a CID of the other: it hears it */
-	uint64_t unvalidated;  /* answer bytes this side sent before the other was validated */
+	bool validated;	      /* this side echoed a CID of the other: it hears it */
+	uint64_t unvalidated; /* answer bytes this side sent before the other was validated */
 	bool amp_flagged;
-	size_t max_probe;      /* largest PROBE this side sent */
+	size_t max_probe;		 /* largest PROBE this side sent */
 	size_t max_register, max_lookup; /* largest requests this side sent */
 	/* RTT without keys: the last PROBE this side sent */
 	natt_time_t probe_time;
@@ -82,15 +82,15 @@ struct ins_dir {
 };
 
 struct ins_flow {
-	uint32_t id;              /* from 1, in order of first packet */
-	struct ins_endpoint ep[2];/* ep[0] is side a */
+	uint32_t id;		   /* from 1, in order of first packet */
+	struct ins_endpoint ep[2]; /* ep[0] is side a */
 	natt_time_t first, last;
-	struct ins_dir d[2];      /* d[0]: a -> b */
+	struct ins_dir d[2]; /* d[0]: a -> b */
 	bool has_handshake, has_data;
 	natt_time_t first_handshake, first_data;
-	struct ins_samples rtt;   /* microseconds */
-	bool amp_tracked;         /* its first NATT packet was a PROBE */
-	uint64_t path_changes;    /* a session CID arrived here from another flow */
+	struct ins_samples rtt; /* microseconds */
+	bool amp_tracked;	/* its first NATT packet was a PROBE */
+	uint64_t path_changes;	/* a session CID arrived here from another flow */
 	uint64_t stun_requests, stun_responses;
 };
 

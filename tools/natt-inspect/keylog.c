@@ -20,20 +20,20 @@
 #include "keylog.h"
 
 /* HKDF-Expand labels and sizes of PROTOCOL.md 7. */
-#define LABEL_KEY "natt key"
-#define LABEL_IV "natt iv"
+#define LABEL_KEY  "natt key"
+#define LABEL_IV   "natt iv"
 #define LABEL_NEXT "natt next epoch"
 #define SECRET_LEN 32
-#define KEY_LEN 32
-#define IV_LEN 12
-#define IV_FIXED 4 /* nonce bytes the counter does not touch */
+#define KEY_LEN	   32
+#define IV_LEN	   12
+#define IV_FIXED   4 /* nonce bytes the counter does not touch */
 
 struct epoch_keys {
 	bool live;
 	uint64_t epoch;
 	uint8_t s[SECRET_LEN]; /* S_epoch */
 	uint8_t iv[IV_LEN];
-	EVP_CIPHER_CTX *ctx;   /* keyed with key_epoch for decryption */
+	EVP_CIPHER_CTX *ctx; /* keyed with key_epoch for decryption */
 };
 
 struct entry {
@@ -187,15 +187,18 @@ static int parse_text(struct ins_keylog *k, const char *text, size_t len, const 
 		memcpy(line, text + off, ll);
 		line[ll] = '\0';
 		off += ll + 1;
+		if (strlen(line) != ll) {
+			snprintf(err, errlen, "%s:%u: NUL byte", name, lineno);
+			return NATT_ERR_SYNTAX;
+		}
 		if (ll > 0 && line[ll - 1] == '\r')
 			line[ll - 1] = '\0';
 		for (p = line; *p == ' ' || *p == '\t'; p++)
 			;
 		if (*p == '\0' || *p == '#')
 			continue;
-		if (memchr(line, '\0', ll) != line + strlen(line) || parse_line(k, p, &e, &why) != 0 ||
-		    add_entry(k, &e, &why) != 0) {
-			snprintf(err, errlen, "%s:%u: %s", name, lineno, why ? why : "NUL byte");
+		if (parse_line(k, p, &e, &why) != 0 || add_entry(k, &e, &why) != 0) {
+			snprintf(err, errlen, "%s:%u: %s", name, lineno, why);
 			return NATT_ERR_SYNTAX;
 		}
 	}
@@ -296,8 +299,7 @@ static int expand(struct ins_keylog *k, const uint8_t prk[SECRET_LEN], const cha
 	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
 	p[1] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
 	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)prk, SECRET_LEN);
-	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)label,
-						 strlen(label));
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)label, strlen(label));
 	p[4] = OSSL_PARAM_construct_end();
 	return EVP_KDF_derive(k->kdf, out, len, p) == 1 ? NATT_OK : NATT_ERR_CRYPTO;
 }
@@ -338,8 +340,7 @@ static uint64_t full_epoch(const struct entry *e, uint8_t wire)
 }
 
 /* The keys of epoch `epoch`, derived if needed. */
-static int keys_for(struct ins_keylog *k, struct entry *e, uint64_t epoch,
-		    struct epoch_keys **out)
+static int keys_for(struct ins_keylog *k, struct entry *e, uint64_t epoch, struct epoch_keys **out)
 {
 	struct epoch_keys tmp;
 	int rc;

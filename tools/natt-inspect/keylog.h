@@ -25,10 +25,10 @@
 #include "natt.h"
 #include "wire.h"
 
-#define INS_KEYLOG_LABEL "NATT_DATA_SECRET"
+#define INS_KEYLOG_LABEL       "NATT_DATA_SECRET"
 #define INS_KEYLOG_MAX_ENTRIES 4096 /* lines with a secret; more is refused */
-#define INS_KEYLOG_MAX_FILE (4u << 20)
-#define INS_KEYLOG_MAX_STEP 256     /* epochs derived forward for one packet */
+#define INS_KEYLOG_MAX_FILE    (4u << 20)
+#define INS_KEYLOG_MAX_STEP    256 /* epochs derived forward for one packet */
 
 struct ins_keylog;
 

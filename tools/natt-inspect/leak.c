@@ -6,9 +6,9 @@
 #include "leak.h"
 
 #define IPV4_MIN_HDR 20
-#define IPV6_HDR 40
-#define PROTO_TCP 6
-#define PROTO_UDP 17
+#define IPV6_HDR     40
+#define PROTO_TCP    6
+#define PROTO_UDP    17
 #define PROTO_ICMPV6 58
 #define TCP_MIN_DOFF 5
 
@@ -23,32 +23,48 @@ const char *ins_leak_name(int leak)
 	return "none";
 }
 
-/* c * log2(c) for the counts of a window, computed once. */
-static double clogc[INS_ENTROPY_WINDOW + 1];
+/*
+ * Entropy in one pass: H = log2(n) - S / n with S = sum over byte values of
+ * c * log2(c).  S grows by delta(c) = (c + 1) log2(c + 1) - c log2(c) each
+ * time a count goes from c to c + 1; the deltas are kept as fixed-point
+ * integers (2^-24 units, exact to 10^-7 bits per byte), so the sum is a
+ * chain of integer adds.  Computed once.
+ */
+#define DELTA_SCALE 16777216.0 /* 2^24 */
 
-static double c_log_c(unsigned c)
+static uint32_t delta[INS_ENTROPY_WINDOW + 1];
+static bool delta_ready;
+
+static void delta_init(void)
 {
-	if (c <= INS_ENTROPY_WINDOW) {
-		if (c > 1 && clogc[c] == 0)
-			clogc[c] = c * log2(c);
-		return clogc[c];
+	for (unsigned c = 0; c <= INS_ENTROPY_WINDOW; c++) {
+		double a = c > 1 ? c * log2(c) : 0, b = (c + 1) * log2(c + 1);
+		delta[c] = (uint32_t)((b - a) * DELTA_SCALE + 0.5);
 	}
-	return c * log2(c);
+	delta_ready = true;
+}
+
+/* S of p[0, len), len <= INS_ENTROPY_WINDOW, in 2^-24 units. */
+static uint64_t clogc_sum(const uint8_t *p, size_t len)
+{
+	uint16_t count[256];
+	uint64_t sum = 0;
+
+	if (!delta_ready)
+		delta_init();
+	memset(count, 0, sizeof(count));
+	for (size_t i = 0; i < len; i++)
+		sum += delta[count[p[i]]++];
+	return sum;
 }
 
 double ins_entropy(const uint8_t *p, size_t len)
 {
-	unsigned count[256] = {0};
-	double sum = 0;
-
 	if (len == 0)
 		return 0;
-	for (size_t i = 0; i < len; i++)
-		count[p[i]]++;
-	for (int i = 0; i < 256; i++)
-		if (count[i] > 1)
-			sum += c_log_c(count[i]);
-	return log2((double)len) - sum / (double)len;
+	if (len > INS_ENTROPY_WINDOW)
+		len = INS_ENTROPY_WINDOW;
+	return log2((double)len) - (double)clogc_sum(p, len) / DELTA_SCALE / (double)len;
 }
 
 double ins_entropy_threshold(size_t n)
@@ -138,8 +154,11 @@ int ins_leak_scan(uint8_t type, const uint8_t *region, size_t len, double *entro
 		return INS_LEAK_CLEAR_BODY;
 	if (len < INS_ENTROPY_MIN)
 		return INS_LEAK_NONE;
+	/* H < log2(n) - margin  <=>  S / n > margin: no logarithm per packet */
+	if ((double)clogc_sum(region, n) <= INS_ENTROPY_MARGIN * DELTA_SCALE * (double)n)
+		return INS_LEAK_NONE;
 	*entropy = ins_entropy(region, n);
-	return *entropy < ins_entropy_threshold(n) ? INS_LEAK_ENTROPY : INS_LEAK_NONE;
+	return INS_LEAK_ENTROPY;
 }
 
 bool ins_leak_openvpn_pair(const uint8_t prev[INS_LEAK_HEAD], const uint8_t cur[INS_LEAK_HEAD])

@@ -30,10 +30,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define INS_ENTROPY_MIN 64
+#define INS_ENTROPY_MIN	   64
 #define INS_ENTROPY_WINDOW 256
 #define INS_ENTROPY_MARGIN 1.5
-#define INS_LEAK_HEAD 4 /* bytes compared by the openvpn detector */
+#define INS_LEAK_HEAD	   4 /* bytes compared by the openvpn detector */
 
 enum ins_leak {
 	INS_LEAK_NONE = 0,
@@ -46,7 +46,8 @@ enum ins_leak {
 /* "ip-header", "clear-body", "entropy", "openvpn", "none". */
 const char *ins_leak_name(int leak);
 
-/* Byte entropy (bits per byte) of p[0, len); 0 for len 0. */
+/* Byte entropy (bits per byte) of the first min(len, INS_ENTROPY_WINDOW)
+ * bytes of p; 0 for len 0. */
 double ins_entropy(const uint8_t *p, size_t len);
 
 /* The threshold for a window of n bytes. */
@@ -54,8 +55,8 @@ double ins_entropy_threshold(size_t n);
 
 /*
  * Runs the per-packet detectors on the encrypted region of a packet of
- * NATT type `type`.  *entropy gets the measured entropy (or -1 when the
- * region is too short to measure).  Returns an enum ins_leak.
+ * NATT type `type`.  *entropy gets the measured entropy when the entropy
+ * detector fired (-1 otherwise).  Returns an enum ins_leak.
  */
 int ins_leak_scan(uint8_t type, const uint8_t *region, size_t len, double *entropy);
 

@@ -10,26 +10,26 @@
 #include "netparse.h"
 
 /* Address families in DLT_NULL / DLT_LOOP headers (tcpdump.org/linktypes). */
-#define BSD_AF_INET 2
-#define BSD_AF_INET6_LINUX 10
-#define BSD_AF_INET6_NETBSD 24
+#define BSD_AF_INET	     2
+#define BSD_AF_INET6_LINUX   10
+#define BSD_AF_INET6_NETBSD  24
 #define BSD_AF_INET6_FREEBSD 28
-#define BSD_AF_INET6_DARWIN 30
+#define BSD_AF_INET6_DARWIN  30
 
-#define ETH_HDR_LEN 14
+#define ETH_HDR_LEN  14
 #define VLAN_TAG_LEN 4
 #define ETH_MIN_TYPE 0x0600 /* below: an 802.3 length, not an ethertype */
-#define SLL_HDR_LEN 16
+#define SLL_HDR_LEN  16
 #define SLL2_HDR_LEN 20
 #define NULL_HDR_LEN 4
 
-#define IPV4_MF 0x2000
-#define IPV4_OFF_MASK 0x1FFF
-#define IPV6_EXT_HOPOPTS 0
-#define IPV6_EXT_ROUTING 43
+#define IPV4_MF		  0x2000
+#define IPV4_OFF_MASK	  0x1FFF
+#define IPV6_EXT_HOPOPTS  0
+#define IPV6_EXT_ROUTING  43
 #define IPV6_EXT_FRAGMENT 44
-#define IPV6_EXT_AH 51
-#define IPV6_EXT_DSTOPTS 60
+#define IPV6_EXT_AH	  51
+#define IPV6_EXT_DSTOPTS  60
 #define IPV6_FRAG_HDR_LEN 8
 
 static uint16_t be16(const uint8_t *p)

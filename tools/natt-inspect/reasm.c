@@ -19,11 +19,11 @@ struct entry {
 	uint8_t src[16], dst[16];
 	uint32_t id;
 	natt_time_t first;
-	size_t total;      /* known once the last fragment arrived; 0 before */
-	size_t hdr_len;    /* IP header length of the first fragment (offset 0) */
+	size_t total;	/* known once the last fragment arrived; 0 before */
+	size_t hdr_len; /* IP header length of the first fragment (offset 0) */
 	size_t nrange;
 	struct range range[INS_REASM_MAX_FRAGS];
-	uint8_t *buf;      /* INS_REASM_MAX_LEN bytes */
+	uint8_t *buf; /* INS_REASM_MAX_LEN bytes */
 };
 
 struct ins_reasm {

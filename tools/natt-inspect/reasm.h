@@ -15,10 +15,10 @@
 #include "natt.h"
 #include "netparse.h"
 
-#define INS_REASM_MAX_LEN 65535   /* upper-layer bytes of one datagram */
-#define INS_REASM_MAX_FRAGS 64    /* fragments of one datagram */
-#define INS_REASM_DATAGRAMS 64    /* default: reassemblies in progress */
-#define INS_REASM_TIMEOUT (30 * NATT_SEC) /* Linux net.ipv4.ipfrag_time */
+#define INS_REASM_MAX_LEN   65535	    /* upper-layer bytes of one datagram */
+#define INS_REASM_MAX_FRAGS 64		    /* fragments of one datagram */
+#define INS_REASM_DATAGRAMS 64		    /* default: reassemblies in progress */
+#define INS_REASM_TIMEOUT   (30 * NATT_SEC) /* Linux net.ipv4.ipfrag_time */
 
 struct ins_reasm_stats {
 	uint64_t fragments;   /* fragments handed in */
@@ -26,7 +26,7 @@ struct ins_reasm_stats {
 	uint64_t timeouts;    /* reassemblies dropped incomplete after the timeout */
 	uint64_t overlaps;    /* datagrams dropped for overlapping fragments */
 	uint64_t evicted;     /* reassemblies dropped to make room */
-	uint64_t bad;         /* fragments past INS_REASM_MAX_LEN, a non-final fragment
+	uint64_t bad;	      /* fragments past INS_REASM_MAX_LEN, a non-final fragment
 			       * not a multiple of 8, too many fragments, conflicting ends */
 };
 

@@ -13,10 +13,10 @@
 #define INS_SAMPLES_MAX 256
 
 struct ins_samples {
-	uint64_t count;                /* values added */
-	uint64_t min, max;             /* valid when count > 0 */
-	uint32_t n;                    /* values held in v */
-	uint64_t rng;                  /* reservoir state */
+	uint64_t count;	   /* values added */
+	uint64_t min, max; /* valid when count > 0 */
+	uint32_t n;	   /* values held in v */
+	uint64_t rng;	   /* reservoir state */
 	uint64_t v[INS_SAMPLES_MAX];
 };
 

@@ -13,7 +13,7 @@
 struct stream;
 
 struct chunk {
-	uint64_t index;          /* seq / INS_SEQ_CHUNK */
+	uint64_t index; /* seq / INS_SEQ_CHUNK */
 	struct stream *owner;
 	struct chunk *lru_prev, *lru_next;
 	uint64_t seen[WORDS];
@@ -26,14 +26,14 @@ struct stream {
 	natt_cid_t cid;
 	bool any;
 	uint64_t highest;
-	uint64_t evictions; /* chunks of this stream dropped for the budget */
+	uint64_t evictions;   /* chunks of this stream dropped for the budget */
 	struct chunk **chunk; /* sorted by index */
 	size_t nchunk, capchunk;
 };
 
 struct ins_seqtrack {
 	struct stream *s;
-	size_t cap;        /* slots: a power of two, at least 2 * max_streams */
+	size_t cap; /* slots: a power of two, at least 2 * max_streams */
 	size_t max_streams, max_chunks;
 	struct chunk *lru_head, *lru_tail; /* head: most recently used */
 	struct ins_seqtrack_stats st;
@@ -193,8 +193,7 @@ static void evict_one(struct ins_seqtrack *t)
 	free(c);
 }
 
-static struct chunk *chunk_new(struct ins_seqtrack *t, struct stream *s, size_t pos,
-			       uint64_t index)
+static struct chunk *chunk_new(struct ins_seqtrack *t, struct stream *s, size_t pos, uint64_t index)
 {
 	struct chunk *c;
 
@@ -219,8 +218,7 @@ static struct chunk *chunk_new(struct ins_seqtrack *t, struct stream *s, size_t 
 }
 
 /* The chunk holding seq, made (after evicting to stay in budget) if new. */
-static struct chunk *chunk_get(struct ins_seqtrack *t, struct stream *s, uint64_t seq,
-			       bool *made)
+static struct chunk *chunk_get(struct ins_seqtrack *t, struct stream *s, uint64_t seq, bool *made)
 {
 	uint64_t index = seq / INS_SEQ_CHUNK;
 	bool found;

@@ -26,37 +26,37 @@
 
 #include "natt.h"
 
-#define INS_SEQ_CHUNK 4096        /* numbers per chunk */
-#define INS_SEQ_STREAMS 65536     /* default stream bound */
-#define INS_SEQ_CHUNKS 2048       /* default chunk budget: ~34 MB, 8 M packets */
-#define INS_SEQ_MAX_GAP (1u << 20)/* a forward jump larger than this is not loss */
+#define INS_SEQ_CHUNK	4096	   /* numbers per chunk */
+#define INS_SEQ_STREAMS 65536	   /* default stream bound */
+#define INS_SEQ_CHUNKS	2048	   /* default chunk budget: ~34 MB, 8 M packets */
+#define INS_SEQ_MAX_GAP (1u << 20) /* a forward jump larger than this is not loss */
 
 enum ins_seq_space {
-	INS_SPACE_DATA = 0,      /* DATA counters, per (dcid, epoch) */
+	INS_SPACE_DATA = 0,	 /* DATA counters, per (dcid, epoch) */
 	INS_SPACE_HANDSHAKE = 1, /* HANDSHAKE packet numbers, per scid */
 };
 
 enum ins_seq_verdict {
-	INS_SEQ_NEW = 0,    /* first time, at or above the highest so far */
-	INS_SEQ_LATE,       /* first time, below the highest: reordered or a gap filled */
-	INS_SEQ_DUP,        /* seen before with the same fingerprint */
-	INS_SEQ_REUSE,      /* seen before with another fingerprint: nonce reuse */
-	INS_SEQ_UNCHECKED,  /* below the highest, in a chunk dropped for memory */
+	INS_SEQ_NEW = 0,   /* first time, at or above the highest so far */
+	INS_SEQ_LATE,	   /* first time, below the highest: reordered or a gap filled */
+	INS_SEQ_DUP,	   /* seen before with the same fingerprint */
+	INS_SEQ_REUSE,	   /* seen before with another fingerprint: nonce reuse */
+	INS_SEQ_UNCHECKED, /* below the highest, in a chunk dropped for memory */
 };
 
 struct ins_seq_result {
-	int verdict;       /* enum ins_seq_verdict */
-	bool first;        /* the stream's first number */
-	bool jump;         /* NEW more than INS_SEQ_MAX_GAP above the highest */
-	uint64_t skipped;  /* NEW: numbers jumped over (0 on a jump) */
+	int verdict;	  /* enum ins_seq_verdict */
+	bool first;	  /* the stream's first number */
+	bool jump;	  /* NEW more than INS_SEQ_MAX_GAP above the highest */
+	uint64_t skipped; /* NEW: numbers jumped over (0 on a jump) */
 };
 
 struct ins_seqtrack_stats {
-	uint64_t streams;         /* streams created */
+	uint64_t streams;	  /* streams created */
 	uint64_t streams_refused; /* packets of streams past max_streams */
-	uint64_t chunks;          /* chunks held now */
-	uint64_t evicted;         /* chunks dropped for the budget */
-	uint64_t unchecked;       /* INS_SEQ_UNCHECKED verdicts */
+	uint64_t chunks;	  /* chunks held now */
+	uint64_t evicted;	  /* chunks dropped for the budget */
+	uint64_t unchecked;	  /* INS_SEQ_UNCHECKED verdicts */
 };
 
 struct ins_seqtrack;
