@@ -4,6 +4,17 @@
 # issue sets as goals: in memory >= 85% of raw AEAD speed, through UDP
 # sockets >= 50% of it.
 #
+# The primary baseline is the TLS-like record loop of `openssl speed -aead`
+# (per record: IV length, key and IV, 13 bytes of AAD, payload, final), the
+# fair reference for a protocol that seals every packet on its own.
+# OpenSSL 3.0 runs that loop only for GCM, CCM, OCB and SIV modes: for
+# ChaCha20-Poly1305, `openssl speed -aead` and `-evp` both time one endless
+# message (one EVP_EncryptUpdate() per buffer, no nonce, no tag), so its
+# record loop comes from bench_datachan (mode=tls, the same calls; for
+# AES-GCM that copy is printed beside OpenSSL's figure as a check).  The
+# plain `openssl speed -evp` figure stays beside it: for AES-GCM it is the
+# record loop without AAD, for ChaCha20-Poly1305 the stream.
+#
 #   tests/bench/datachan.sh [RUNS] [SECONDS]      (defaults: 3 runs, 1 s)
 #
 # Uses tests/bench/bench_datachan and tests/bench/bench_udp from $BENCH_DIR
@@ -27,7 +38,8 @@ build() {
 		return
 	fi
 	echo "building the benchmarks with ${CC:-cc} -O2 in $tmp" >&2
-	src="$top/transport/natt.c $top/transport/wire.c $top/transport/replay.c
+	src="$top/transport/natt.c $top/transport/wire.c $top/transport/wire_body.c
+	     $top/transport/replay.c
 	     $top/transport/datachan.c $top/transport/loop.c $top/transport/loop_udp.c"
 	libs="$(pkg-config --libs libevent libevent_pthreads) -lcrypto -lpthread"
 	# shellcheck disable=SC2086
@@ -40,10 +52,12 @@ build() {
 	UDP=$tmp/bench_udp
 }
 
-# The bytes per second `openssl speed -evp NAME` reports for PAYLOAD bytes
-# (its last line: "NAME  1234567.89k", in 1000s of bytes per second).
+# speed NAME [-aead]: the bytes per second `openssl speed -evp NAME` reports
+# for PAYLOAD bytes (its last line: "NAME  1234567.89k", in 1000s of bytes
+# per second).
 speed() {
-	openssl speed -evp "$1" -bytes "$PAYLOAD" -seconds "$SPEED_SECS" 2>/dev/null |
+	# shellcheck disable=SC2086
+	openssl speed ${2:-} -evp "$1" -bytes "$PAYLOAD" -seconds "$SPEED_SECS" 2>/dev/null |
 		tail -n 1 | awk '{ v = $NF; sub(/k$/, "", v); printf "%.0f\n", v * 1000 }'
 }
 
@@ -69,32 +83,57 @@ for i in $(seq "$RUNS"); do
 	echo "run $i/$RUNS" >&2
 	"$DC" "$SECS" "$PAYLOAD" >>"$tmp/dc.txt"
 	"$UDP" "$SECS" "$PAYLOAD" >>"$tmp/udp.txt"
-	echo "mode=speed cipher=AES-256-GCM bytes=$(speed aes-256-gcm)" >>"$tmp/speed.txt"
-	echo "mode=speed cipher=CHACHA20-POLY1305 bytes=$(speed chacha20-poly1305)" \
-		>>"$tmp/speed.txt"
+	for c in aes-256-gcm chacha20-poly1305; do
+		C=$(echo "$c" | tr '[:lower:]' '[:upper:]')
+		echo "mode=speed cipher=$C bytes=$(speed "$c")" >>"$tmp/speed.txt"
+		echo "mode=aead cipher=$C bytes=$(speed "$c" -aead)" >>"$tmp/speed.txt"
+	done
 done
+
+# rec CIPHER: the record loop's bytes per second, primary baseline.
+rec() {
+	case $1 in
+	AES-256-GCM) med "$tmp/speed.txt" aead "$1" bytes ;;
+	*) med "$tmp/dc.txt" tls "$1" aead_bytes_per_s ;;
+	esac
+}
+
+# rec_src CIPHER: where rec's figure comes from.
+rec_src() {
+	case $1 in
+	AES-256-GCM)
+		echo "openssl speed -aead; bench copy $(mb "$(med "$tmp/dc.txt" tls "$1" \
+			aead_bytes_per_s)")" ;;
+	*)
+		echo "bench copy; openssl speed -aead $(mb "$(med "$tmp/speed.txt" aead "$1" \
+			bytes)") is its stream loop here" ;;
+	esac
+}
 
 echo
 echo "openvpn-natt data channel, payload $PAYLOAD bytes, median of $RUNS runs of ${SECS} s"
 echo "(MB/s are AEAD bytes per CPU-second of the working thread, as openssl speed counts)"
 echo
 echo "in memory, one core (bench_datachan):"
+echo "  (record loop: openssl speed -aead's per-record sequence, the primary baseline)"
 for c in AES-256-GCM CHACHA20-POLY1305; do
+	rc=$(rec "$c")
 	sp=$(med "$tmp/speed.txt" speed "$c" bytes)
 	raw=$(med "$tmp/dc.txt" raw "$c" aead_bytes_per_s)
 	bare=$(med "$tmp/dc.txt" aead "$c" aead_bytes_per_s)
 	seal=$(med "$tmp/dc.txt" seal "$c" aead_bytes_per_s)
 	pair=$(med "$tmp/dc.txt" pair "$c" aead_bytes_per_s)
-	printf '  %-18s openssl speed %5s MB/s | raw stream %5s | bare EVP packet %5s\n' \
-		"$c" "$(mb "$sp")" "$(mb "$raw")" "$(mb "$bare")"
+	printf '  %-18s record loop %5s MB/s (%s)\n' "$c" "$(mb "$rc")" "$(rec_src "$c")"
+	printf '  %-18s openssl speed -evp %5s | raw stream %5s | bare EVP packet %5s\n' \
+		"" "$(mb "$sp")" "$(mb "$raw")" "$(mb "$bare")"
 	printf '  %-18s seal %5s MB/s = %s Gbit/s, %s pkt/s | seal+open %5s MB/s = %s pkt/s\n' \
 		"" "$(mb "$seal")" "$(med "$tmp/dc.txt" seal "$c" gbit_per_s)" \
 		"$(med "$tmp/dc.txt" seal "$c" pkts_per_s)" "$(mb "$pair")" \
 		"$(med "$tmp/dc.txt" pair "$c" pkts_per_s)"
-	printf '  %-18s ratio to openssl speed: seal %s, seal+open %s (goal >= 0.85);' \
-		"" "$(ratio "$seal" "$sp")" "$(ratio "$pair" "$sp")"
-	printf ' to raw stream %s, to bare EVP packet %s\n' "$(ratio "$seal" "$raw")" \
-		"$(ratio "$seal" "$bare")"
+	printf '  %-18s ratio to record loop: seal %s, seal+open %s (goal >= 0.85)\n' \
+		"" "$(ratio "$seal" "$rc")" "$(ratio "$pair" "$rc")"
+	printf '  %-18s seal to openssl speed -evp %s, to raw stream %s, to bare EVP packet %s\n' \
+		"" "$(ratio "$seal" "$sp")" "$(ratio "$seal" "$raw")" "$(ratio "$seal" "$bare")"
 	printf '  %-18s OpenSSL allocations during seal+open: %s in %s packets\n' "" \
 		"$(med "$tmp/dc.txt" allocs "$c" openssl_allocs)" \
 		"$(med "$tmp/dc.txt" allocs "$c" packets)"
@@ -111,7 +150,8 @@ for m in plain mmsg gso; do
 			"$gb" "$(mb "$cb")" "$loss")
 		if [ "$c" != none ]; then
 			sp=$(med "$tmp/speed.txt" speed "$c" bytes)
-			line="$line  ratio to openssl speed $(ratio "$cb" "$sp") (goal >= 0.50)"
+			line="$line  ratio to record loop $(ratio "$cb" "$(rec "$c")") (goal >= 0.50)"
+			line="$line, to openssl speed -evp $(ratio "$cb" "$sp")"
 		fi
 		echo "$line"
 	done
