@@ -50,5 +50,10 @@ int natt_suite_punch(void);
 int natt_suite_session(void);
 int natt_suite_handshake(void);
 int natt_suite_inspect(void);
+int natt_suite_pconf(void);
+int natt_suite_pmtu(void);
+int natt_suite_bridge(void);
+int natt_suite_phelper(void);
+int natt_suite_pstatus(void);
 
 #endif

@@ -39,6 +39,11 @@ static const struct {
 	{"session", natt_suite_session},
 	{"handshake", natt_suite_handshake},
 	{"inspect", natt_suite_inspect},
+	{"pconf", natt_suite_pconf},
+	{"pmtu", natt_suite_pmtu},
+	{"bridge", natt_suite_bridge},
+	{"phelper", natt_suite_phelper},
+	{"pstatus", natt_suite_pstatus},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)

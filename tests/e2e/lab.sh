@@ -12,7 +12,8 @@
 #                             every new destination, a "symmetric" NAT)
 #   none  plain routing, no NAT (the host is public)
 # and are stateful: inbound only for established/related flows, no port
-# forwarding.  Loss on a WAN link: lab_loss ROUTER PERCENT (nft numgen).
+# forwarding, and drop new inbound connections to themselves (a home
+# router's WAN firewall).  Loss on a WAN link: lab_loss ROUTER PERCENT (nft numgen).
 #
 # Rules (DESIGN.md 6): namespaces are linked only to each other, never to the
 # root namespace or a real interface; every name starts with a per-run
@@ -100,6 +101,14 @@ lab_router() {
 		echo "  ct state established,related accept"
 		echo "  iifname \"lan\" accept"
 		[ "$type" = none ] && echo "  oifname \"lan\" accept"
+		echo " }"
+		# New inbound connections to the router itself are dropped, as a
+		# home router's WAN firewall does.  Otherwise a peer's probe that
+		# reaches the router before our own outbound probe leaves a
+		# conntrack entry for the router, masquerade then gives our probe
+		# another source port, and no hole-punched path forms.
+		echo " chain input_f { type filter hook input priority 0; policy accept;"
+		echo "  iifname \"wan\" ct state new drop"
 		echo " }"
 		echo " chain wan_in { type filter hook prerouting priority -300; }"
 		if [ -n "$masq" ]; then

@@ -1,0 +1,262 @@
+/*
+ * runtime.c: the helper process (runtime.h): setup, control channel,
+ * signals, orderly end.  Peers and the status file are in runtime_peers.c.
+ */
+#include <arpa/inet.h>
+#include <event2/event.h>
+#include <netdb.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "log.h"
+#include "runtime_int.h"
+
+static int resolve(const struct natt_pconf_addr *a, const char *setting, struct natt_cand *c,
+		   char *err, size_t errlen)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res;
+	char port[8];
+	int rc;
+
+	snprintf(port, sizeof(port), "%u", a->port);
+	rc = getaddrinfo(a->host, port, &hints, &res);
+	if (rc != 0) {
+		snprintf(err, errlen, "%s %s:%u: %s", setting, a->host, a->port, gai_strerror(rc));
+		return NATT_ERR_INVALID;
+	}
+	memset(c, 0, sizeof(*c));
+	c->kind = NATT_CAND_HOST;
+	c->family = 4;
+	c->port = a->port;
+	memcpy(c->addr, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+	freeaddrinfo(res);
+	return NATT_OK;
+}
+
+static int load_tls(struct natt_runtime *rt, char *err, size_t errlen)
+{
+	const struct natt_pconf *c = rt->conf;
+	struct natt_tls_config tc = {
+		.ca_file = c->ca.path,
+		.cert_file = c->cert.path,
+		.key_file = c->key.path,
+	};
+
+	return natt_tls_ctx_new(&rt->tls,
+				c->role == NATT_PROLE_SERVER ? NATT_TLS_SERVER : NATT_TLS_CLIENT,
+				&tc, err, errlen);
+}
+
+static void session_config(const struct natt_pconf *c, struct natt_session_config *s)
+{
+	uint8_t other = c->cipher == NATT_CIPHER_AES_256_GCM ? NATT_CIPHER_CHACHA20_POLY1305
+							     : NATT_CIPHER_AES_256_GCM;
+
+	s->ncipher = 2;
+	s->cipher[0] = c->cipher;
+	s->cipher[1] = other;
+	s->keepalive_s = (uint16_t)c->keepalive;
+	s->idle_timeout_s = (uint16_t)c->keepalive_timeout;
+}
+
+static int node_config(struct natt_runtime *rt, struct natt_node_config *nc, char *err,
+		       size_t errlen)
+{
+	const struct natt_pconf *c = rt->conf;
+	int rc = NATT_OK;
+
+	natt_node_config_default(nc);
+	nc->role = c->role == NATT_PROLE_SERVER ? NATT_NODE_SERVER : NATT_NODE_CLIENT;
+	nc->name = c->name;
+	nc->port = c->public_port == NATT_PCONF_PUBLIC_RANDOM ? 0 : (uint16_t)c->public_port;
+	nc->nrdv = (unsigned)c->n_rdv;
+	for (int i = 0; rc == NATT_OK && i < c->n_rdv; i++)
+		rc = resolve(&c->rdv[i], "rendezvous", &nc->rdv[i], err, errlen);
+	nc->nstun = (unsigned)c->n_stun;
+	for (int i = 0; rc == NATT_OK && i < c->n_stun; i++)
+		rc = resolve(&c->stun[i], "stun", &nc->stun[i], err, errlen);
+	nc->seal = rt->seal;
+	nc->tls = rt->tls;
+	session_config(c, &nc->session);
+	nc->reconnect = true;
+	nc->verb = c->verb;
+	natt_runtime_callbacks(rt, &nc->cb);
+	return rc;
+}
+
+static int start_bridge(struct natt_runtime *rt, char *err, size_t errlen)
+{
+	const struct natt_pconf *c = rt->conf;
+	struct sockaddr_in ov = {.sin_family = AF_INET, .sin_port = htons(c->openvpn_port)};
+
+	inet_pton(AF_INET, c->openvpn_host, &ov.sin_addr);
+	return natt_bridge_new(&rt->bridge, natt_loop_base(rt->loop), c->role == NATT_PROLE_SERVER,
+			       &ov, natt_runtime_from_openvpn, rt, err, errlen);
+}
+
+/* Puts "<file>: <setting>: " in front of err, for an operator to find. */
+static void name_setting(const struct natt_pconf *c, const char *setting, char *err, size_t errlen)
+{
+	char reason[NATT_HELPER_MSG_MAX];
+
+	snprintf(reason, sizeof(reason), "%s", err);
+	snprintf(err, errlen, "%.300s: %s: %.600s", c->file, setting, reason);
+}
+
+static int start(struct natt_runtime *rt, struct natt_runtime_args *a, char *err, size_t errlen)
+{
+	struct natt_node_config nc;
+	int rc;
+
+	rc = natt_loop_new(&rt->loop, false);
+	if (rc == NATT_OK)
+		rc = natt_seal_new(&rt->seal, a->network_key);
+	OPENSSL_cleanse(a->network_key, sizeof(a->network_key));
+	if (rc != NATT_OK) {
+		snprintf(err, errlen, "starting the transport: %s", natt_strerror(rc));
+		return rc;
+	}
+	rc = load_tls(rt, err, errlen);
+	if (rc == NATT_OK && (rc = start_bridge(rt, err, errlen)) == NATT_ERR_IO)
+		name_setting(rt->conf, "openvpn-address", err, errlen);
+	if (rc == NATT_OK)
+		rc = node_config(rt, &nc, err, errlen);
+	if (rc == NATT_OK &&
+	    (rc = natt_node_new(&rt->node, rt->loop, &nc, err, errlen)) == NATT_ERR_IO)
+		name_setting(rt->conf, "public-port", err, errlen);
+	if (rc == NATT_OK && rt->conf->role == NATT_PROLE_CLIENT)
+		rc = natt_runtime_connect(rt, err, errlen);
+	return rc;
+}
+
+static void stop_now(void *arg, natt_time_t now)
+{
+	struct natt_runtime *rt = arg;
+
+	if (natt_node_idle(rt->node) || now >= rt->close_deadline) {
+		natt_loop_stop(rt->loop);
+		return;
+	}
+	natt_timer_set(rt->close_timer, now + 50 * NATT_MSEC);
+}
+
+void natt_runtime_close(struct natt_runtime *rt, const char *why)
+{
+	natt_time_t now = natt_loop_now();
+
+	if (rt->closing)
+		return;
+	rt->closing = true;
+	natt_plog(NATT_PLOG_NOTE, "closing every session: %s", why);
+	natt_node_shutdown(rt->node, why);
+	rt->close_deadline = now + NATT_RUNTIME_CLOSE_WAIT;
+	natt_timer_set(rt->close_timer, now);
+}
+
+static void on_grace(void *arg, natt_time_t now)
+{
+	(void)now;
+	natt_runtime_close(arg, "OpenVPN closed the plugin and did not re-open it");
+}
+
+static void on_control(evutil_socket_t fd, short what, void *arg)
+{
+	struct natt_runtime *rt = arg;
+	char buf[NATT_HELPER_MSG_MAX];
+	int n = natt_helper_recv(fd, buf, sizeof(buf), 0);
+
+	(void)what;
+	if (n == NATT_ERR_CLOSED) {
+		event_del(rt->ctl_ev);
+		natt_runtime_close(rt, "OpenVPN exited");
+	} else if (n >= 0 && strcmp(buf, "DETACH") == 0) {
+		natt_plog(NATT_PLOG_INFO, "OpenVPN closed the plugin: waiting %u s for a re-open",
+			  (unsigned)(NATT_HELPER_GRACE / NATT_SEC));
+		natt_timer_set(rt->grace_timer, natt_loop_now() + NATT_HELPER_GRACE);
+	} else if (n >= 0 && strcmp(buf, "ATTACH") == 0) {
+		natt_timer_set(rt->grace_timer, NATT_TIME_NEVER);
+		natt_helper_send(fd, "ATTACHED");
+		natt_plog(NATT_PLOG_NOTE, "OpenVPN re-opened the plugin: %zu session(s) kept",
+			  natt_bridge_count(rt->bridge));
+	}
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	natt_runtime_close(arg, sig == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static int add_events(struct natt_runtime *rt, int ctl_fd)
+{
+	struct event_base *base = natt_loop_base(rt->loop);
+
+	rt->ctl_ev = event_new(base, ctl_fd, EV_READ | EV_PERSIST, on_control, rt);
+	rt->sig_ev[0] = evsignal_new(base, SIGTERM, on_signal, rt);
+	rt->sig_ev[1] = evsignal_new(base, SIGINT, on_signal, rt);
+	if (rt->ctl_ev == NULL || rt->sig_ev[0] == NULL || rt->sig_ev[1] == NULL ||
+	    event_add(rt->ctl_ev, NULL) < 0 || event_add(rt->sig_ev[0], NULL) < 0 ||
+	    event_add(rt->sig_ev[1], NULL) < 0)
+		return NATT_ERR_NOMEM;
+	if (natt_timer_new(&rt->grace_timer, rt->loop, on_grace, rt) != NATT_OK ||
+	    natt_timer_new(&rt->close_timer, rt->loop, stop_now, rt) != NATT_OK)
+		return NATT_ERR_NOMEM;
+	return natt_runtime_status_start(rt);
+}
+
+static void teardown(struct natt_runtime *rt)
+{
+	for (int i = 0; i < 2; i++)
+		if (rt->sig_ev[i] != NULL)
+			event_free(rt->sig_ev[i]);
+	if (rt->ctl_ev != NULL)
+		event_free(rt->ctl_ev);
+	natt_timer_free(rt->grace_timer);
+	natt_timer_free(rt->close_timer);
+	natt_runtime_status_stop(rt);
+	natt_node_free(rt->node);
+	natt_runtime_forget_peers(rt);
+	natt_bridge_free(rt->bridge);
+	natt_tls_ctx_free(rt->tls);
+	natt_seal_free(rt->seal);
+	if (rt->loop != NULL)
+		natt_loop_free(rt->loop);
+}
+
+int natt_runtime_main(void *arg, int ctl_fd)
+{
+	struct natt_runtime_args *a = arg;
+	struct natt_runtime rt = {.conf = a->conf};
+	char err[NATT_HELPER_MSG_MAX - 8], msg[NATT_HELPER_MSG_MAX];
+	struct natt_cand local;
+	int rc;
+
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);
+	signal(SIGUSR2, SIG_IGN);
+	natt_plog_to_stderr(a->conf->verb, a->use_syslog);
+	err[0] = '\0';
+	rc = start(&rt, a, err, sizeof(err));
+	if (rc == NATT_OK)
+		rc = add_events(&rt, ctl_fd);
+	if (rc != NATT_OK) {
+		snprintf(msg, sizeof(msg), "ERROR %s", err[0] ? err : natt_strerror(rc));
+		natt_helper_send(ctl_fd, msg);
+		teardown(&rt);
+		return 1;
+	}
+	natt_node_local(rt.node, &local);
+	snprintf(msg, sizeof(msg), "READY public port %u", local.port);
+	natt_helper_send(ctl_fd, msg);
+	natt_loop_run(rt.loop, NATT_TIME_NEVER);
+	natt_runtime_status_write(&rt);
+	teardown(&rt);
+	natt_plog(NATT_PLOG_NOTE, "helper exiting");
+	return 0;
+}
