@@ -55,5 +55,6 @@ int natt_suite_pmtu(void);
 int natt_suite_bridge(void);
 int natt_suite_phelper(void);
 int natt_suite_pstatus(void);
+int natt_suite_node(void);
 
 #endif

@@ -44,6 +44,7 @@ static const struct {
 	{"bridge", natt_suite_bridge},
 	{"phelper", natt_suite_phelper},
 	{"pstatus", natt_suite_pstatus},
+	{"node", natt_suite_node},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)
