@@ -56,5 +56,6 @@ int natt_suite_bridge(void);
 int natt_suite_phelper(void);
 int natt_suite_pstatus(void);
 int natt_suite_node(void);
+int natt_suite_migrate(void);
 
 #endif

@@ -45,6 +45,7 @@ static const struct {
 	{"phelper", natt_suite_phelper},
 	{"pstatus", natt_suite_pstatus},
 	{"node", natt_suite_node},
+	{"migrate", natt_suite_migrate},
 };
 
 int natt_add_suite(const char *name, const struct natt_test *list)
