@@ -614,7 +614,7 @@ static void test_ipv6_pairs(void)
 	CU_ASSERT_EQUAL(natt_punch_state(p), NATT_PUNCH_FAILED);
 	pt_diag_text(p, &t);
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "why: no candidate pair"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "peer's candidate 1: host [fd00:1:0:0:0:0:0:2]:1194"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "peer's candidate 1: host [fd00:1::2]:1194"));
 	/* with an IPv6 address of our own, the pair forms (one subnet: LAN) */
 	natt_punch_add_local(p, d.now, &l6);
 	natt_punch_start(p, d.now);
@@ -622,7 +622,7 @@ static void test_ipv6_pairs(void)
 	CU_ASSERT_TRUE(natt_punch_send(p, d.now, buf, sizeof(buf), &dst, &sock) > 0);
 	CU_ASSERT_TRUE(pt_same(&dst, &r6));
 	pt_diag_text(p, &t);
-	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "-> host [fd00:1:0:0:0:0:0:2]:1194"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "-> host [fd00:1::2]:1194"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, ", LAN"));
 	natt_punch_free(p);
 	pt_duo_free(&d);

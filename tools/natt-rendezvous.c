@@ -31,7 +31,7 @@
 
 #include "config.h"
 #include "keyfile.h"
-#include "rdv_addr.h"
+#include "addr.h"
 #include "rdv_daemon.h"
 #include "rdv_log.h"
 #include "seal.h"
@@ -201,11 +201,11 @@ static const char *lookup_result(const struct natt_rdv_srv_event *ev)
 static void on_server_event(void *arg, const struct natt_rdv_srv_event *ev)
 {
 	struct rdv_daemon *d = arg;
-	char a[RDV_ADDR_STRLEN];
+	char a[NATT_CAND_STRLEN];
 
 	if (!rdv_log_on(RDV_EVENT))
 		return;
-	rdv_addr_str(&ev->addr, a, sizeof(a));
+	natt_cand_format(&ev->addr, a, sizeof(a));
 	switch (ev->type) {
 	case NATT_RDV_SRV_REGISTERED:
 		rdv_log(RDV_EVENT, "network %s: %s registered from %s (%u host candidate%s, %u s)",
@@ -245,7 +245,7 @@ static void send_dgram(struct rdv_daemon *d, const struct natt_rdv_datagram *g)
 		return;
 	}
 	s = &d->sock[g->via];
-	len = rdv_addr_from_cand(&g->to, s->family, &ss);
+	len = natt_addr_from_cand(&g->to, s->family, &ss);
 	if (len == 0) {
 		d->tx_unroutable++;
 		return;
@@ -255,10 +255,10 @@ static void send_dgram(struct rdv_daemon *d, const struct natt_rdv_datagram *g)
 
 static void log_drop(const struct natt_cand *from, size_t len, enum natt_rdv_drop why)
 {
-	char a[RDV_ADDR_STRLEN];
+	char a[NATT_CAND_STRLEN];
 
-	rdv_log(RDV_DEBUG, "dropped %zu bytes from %s: %s", len, rdv_addr_str(from, a, sizeof(a)),
-		natt_rdv_drop_name(why));
+	rdv_log(RDV_DEBUG, "dropped %zu bytes from %s: %s", len,
+		natt_cand_format(from, a, sizeof(a)), natt_rdv_drop_name(why));
 }
 
 static void rearm_expiry(struct rdv_daemon *d)
@@ -299,7 +299,7 @@ static void on_recv(void *arg, struct natt_udp *udp, const struct natt_dgram *dg
 	for (size_t i = 0; i < n; i++) {
 		struct natt_cand from;
 
-		if (!rdv_addr_to_cand(dg[i].addr, NATT_CAND_SRFLX, &from))
+		if (!natt_addr_to_cand(dg[i].addr, NATT_CAND_SRFLX, &from))
 			continue;
 		natt_rdv_server_input_via(d->srv, now, wall, &from, s->index, dg[i].data, dg[i].len,
 					  &d->out);
@@ -425,8 +425,8 @@ static int open_socket(struct rdv_daemon *d, const struct rdv_listen_cfg *l, cha
 		return -1;
 	}
 	/* With port 0, the port the kernel chose. */
-	if (rdv_addr_to_cand((const struct sockaddr *)&natt_udp_info(s->udp)->local, 0, &bound))
-		rdv_addr_str(&bound, s->text, sizeof(s->text));
+	if (natt_addr_to_cand((const struct sockaddr *)&natt_udp_info(s->udp)->local, 0, &bound))
+		natt_cand_format(&bound, s->text, sizeof(s->text));
 	d->nsock++;
 	return 0;
 }

@@ -15,7 +15,7 @@
 #include "conf.h"
 #include "keyfile.h"
 #include "probe.h"
-#include "rdv_addr.h"
+#include "addr.h"
 
 #define DEFAULT_PORT 3478 /* the rendezvous' and STUN's */
 
@@ -208,7 +208,7 @@ static int resolve(const char *opt, const char *s, struct natt_cand *c)
 		fprintf(stderr, PROBE_PROG ": %s %s: %s\n", opt, s, gai_strerror(rc));
 		return -1;
 	}
-	rc = rdv_addr_to_cand(res->ai_addr, NATT_CAND_HOST, c) ? 0 : -1;
+	rc = natt_addr_to_cand(res->ai_addr, NATT_CAND_HOST, c) ? 0 : -1;
 	freeaddrinfo(res);
 	if (rc < 0)
 		fprintf(stderr, PROBE_PROG ": %s %s: not an IPv4 address\n", opt, s);

@@ -73,18 +73,7 @@ static const char *bday_name(enum natt_punch_bday b)
 
 const char *natt_punch_fmt_cand(const struct natt_cand *c, char *buf, size_t cap)
 {
-	const uint8_t *a = c->addr;
-
-	if (c->family == 4) {
-		snprintf(buf, cap, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], c->port);
-	} else if (c->family == 6) {
-		snprintf(buf, cap, "[%x:%x:%x:%x:%x:%x:%x:%x]:%u", a[0] << 8 | a[1],
-			 a[2] << 8 | a[3], a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9],
-			 a[10] << 8 | a[11], a[12] << 8 | a[13], a[14] << 8 | a[15], c->port);
-	} else {
-		snprintf(buf, cap, "none");
-	}
-	return buf;
+	return natt_cand_format(c, buf, cap);
 }
 
 void natt_punch_logf(const struct natt_punch *p, int verb, const char *fmt, ...)

@@ -120,17 +120,7 @@ void natt_session_get_end(const struct natt_session *s, struct natt_session_end 
 
 const char *natt_session_fmt_addr(const struct natt_cand *c, char *buf, size_t cap)
 {
-	const uint8_t *a = c->addr;
-
-	if (c->family == 4)
-		snprintf(buf, cap, "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], c->port);
-	else if (c->family == 6)
-		snprintf(buf, cap, "[%x:%x:%x:%x:%x:%x:%x:%x]:%u", a[0] << 8 | a[1],
-			 a[2] << 8 | a[3], a[4] << 8 | a[5], a[6] << 8 | a[7], a[8] << 8 | a[9],
-			 a[10] << 8 | a[11], a[12] << 8 | a[13], a[14] << 8 | a[15], c->port);
-	else
-		snprintf(buf, cap, "none");
-	return buf;
+	return natt_cand_format(c, buf, cap);
 }
 
 int natt_session_status(const struct natt_session *s, char *buf, size_t len)

@@ -5,6 +5,8 @@
  * opens are in wire_body.c, the control messages inside TLS in wire_ctl.c;
  * all three read and write fields only through the cursors of wire_int.h.
  */
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "wire_int.h"
@@ -612,4 +614,17 @@ const char *natt_cand_kind_name(uint8_t kind)
 	case NATT_CAND_PRFLX: return "prflx";
 	}
 	return "unknown";
+}
+
+const char *natt_cand_format(const struct natt_cand *c, char *buf, size_t cap)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (c->family == 4 && inet_ntop(AF_INET, c->addr, a, sizeof(a)) != NULL)
+		snprintf(buf, cap, "%s:%u", a, c->port);
+	else if (c->family == 6 && inet_ntop(AF_INET6, c->addr, a, sizeof(a)) != NULL)
+		snprintf(buf, cap, "[%s]:%u", a, c->port);
+	else
+		snprintf(buf, cap, "none");
+	return buf;
 }

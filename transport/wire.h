@@ -148,6 +148,11 @@ bool natt_cand_valid(const struct natt_cand *c);
 /* Same kind, family, port and address. */
 bool natt_cand_equal(const struct natt_cand *a, const struct natt_cand *b);
 
+/* Text form of a candidate for logs: "a.b.c.d:port", "[v6]:port" or
+ * "none"; returns buf.  NATT_CAND_STRLEN bytes always suffice. */
+#define NATT_CAND_STRLEN 56
+const char *natt_cand_format(const struct natt_cand *c, char *buf, size_t cap);
+
 /* Checks a NUL-terminated name against PROTOCOL.md 4.2 (1-63 bytes of
  * [A-Za-z0-9._-]) and fills n.  Returns NATT_OK or NATT_ERR_BAD_NAME. */
 int natt_name_set(struct natt_name *n, const char *s);

@@ -43,7 +43,7 @@
 #include "keyfile.h"
 #include "loop.h"
 #include "rdv.h"
-#include "rdv_addr.h"
+#include "addr.h"
 #include "seal.h"
 #include "stun.h"
 
@@ -101,22 +101,22 @@ static bool parse_addr(const char *s, uint8_t kind, struct natt_cand *c)
 		return false;
 	if (inet_pton(AF_INET, host, &s4.sin_addr) == 1) {
 		s4.sin_port = htons(port);
-		return rdv_addr_to_cand((struct sockaddr *)&s4, kind, c);
+		return natt_addr_to_cand((struct sockaddr *)&s4, kind, c);
 	}
 	if (inet_pton(AF_INET6, host, &s6.sin6_addr) == 1) {
 		s6.sin6_port = htons(port);
-		return rdv_addr_to_cand((struct sockaddr *)&s6, kind, c);
+		return natt_addr_to_cand((struct sockaddr *)&s6, kind, c);
 	}
 	return false;
 }
 
 static const char *addr(const struct natt_cand *c)
 {
-	static char buf[4][RDV_ADDR_STRLEN];
+	static char buf[4][NATT_CAND_STRLEN];
 	static int i;
 
 	i = (i + 1) % 4;
-	return rdv_addr_str(c, buf[i], sizeof(buf[i]));
+	return natt_cand_format(c, buf[i], sizeof(buf[i]));
 }
 
 static void print_cands(const char *prefix, const struct natt_cand_list *l)
@@ -138,7 +138,7 @@ static void gather_hosts(struct client *c, uint16_t port)
 		struct natt_cand h;
 
 		if (i->ifa_addr == NULL || i->ifa_addr->sa_family != AF_INET ||
-		    !rdv_addr_to_cand(i->ifa_addr, NATT_CAND_HOST, &h) || h.addr[0] == 127)
+		    !natt_addr_to_cand(i->ifa_addr, NATT_CAND_HOST, &h) || h.addr[0] == 127)
 			continue;
 		h.port = port;
 		c->host.cand[c->host.count++] = h;
@@ -224,7 +224,7 @@ static void on_recv(void *arg, struct natt_udp *udp, const struct natt_dgram *d,
 		struct natt_cand from, mapped;
 		int rc;
 
-		rdv_addr_to_cand(d[i].addr, NATT_CAND_SRFLX, &from);
+		natt_addr_to_cand(d[i].addr, NATT_CAND_SRFLX, &from);
 		if (c->mode == M_STUN) {
 			rc = natt_stun_parse_response(d[i].data, d[i].len, c->stun_txid, &mapped);
 			printf("rx %zu bytes from %s: %s\n", d[i].len, addr(&from),
@@ -281,7 +281,7 @@ static int open_udp(struct client *c, uint16_t lport)
 		perror("rdvclient: bind");
 		return -1;
 	}
-	rdv_addr_to_cand((const struct sockaddr *)&natt_udp_info(c->udp)->local, 0, &local);
+	natt_addr_to_cand((const struct sockaddr *)&natt_udp_info(c->udp)->local, 0, &local);
 	gather_hosts(c, local.port);
 	return 0;
 }
@@ -364,8 +364,8 @@ int main(int argc, char **argv)
 			usage();
 	}
 	if (!parse_addr(rdv, NATT_CAND_SRFLX, &c.rdv) ||
-	    (c.rdv_len = rdv_addr_from_cand(&c.rdv, c.rdv.family == 6 ? AF_INET6 : AF_INET,
-					    &c.rdv_sa)) == 0) {
+	    (c.rdv_len = natt_addr_from_cand(&c.rdv, c.rdv.family == 6 ? AF_INET6 : AF_INET,
+					     &c.rdv_sa)) == 0) {
 		fprintf(stderr, "rdvclient: %s: want ADDRESS[:PORT] or [IPv6]:PORT\n", rdv);
 		return 2;
 	}

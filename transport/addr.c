@@ -1,16 +1,16 @@
 /*
- * rdv_addr.c: sockaddr <-> candidate (rdv_addr.h).
+ * addr.c: sockaddr <-> candidate, and a candidate as text (addr.h).
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "rdv_addr.h"
+#include "addr.h"
 
 static const uint8_t v4_mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
-bool rdv_addr_to_cand(const struct sockaddr *sa, uint8_t kind, struct natt_cand *c)
+bool natt_addr_to_cand(const struct sockaddr *sa, uint8_t kind, struct natt_cand *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->kind = kind;
@@ -39,8 +39,8 @@ bool rdv_addr_to_cand(const struct sockaddr *sa, uint8_t kind, struct natt_cand 
 	return false;
 }
 
-socklen_t rdv_addr_from_cand(const struct natt_cand *c, int sock_family,
-			     struct sockaddr_storage *ss)
+socklen_t natt_addr_from_cand(const struct natt_cand *c, int sock_family,
+			      struct sockaddr_storage *ss)
 {
 	memset(ss, 0, sizeof(*ss));
 	if (c->family == 4 && sock_family == AF_INET) {
@@ -65,17 +65,4 @@ socklen_t rdv_addr_from_cand(const struct natt_cand *c, int sock_family,
 		return sizeof(*s6);
 	}
 	return 0;
-}
-
-const char *rdv_addr_str(const struct natt_cand *c, char *buf, size_t cap)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	if (c->family == 4 && inet_ntop(AF_INET, c->addr, a, sizeof(a)) != NULL)
-		snprintf(buf, cap, "%s:%u", a, c->port);
-	else if (c->family == 6 && inet_ntop(AF_INET6, c->addr, a, sizeof(a)) != NULL)
-		snprintf(buf, cap, "[%s]:%u", a, c->port);
-	else
-		snprintf(buf, cap, "none");
-	return buf;
 }
