@@ -48,6 +48,14 @@ natt_time_t natt_loop_now(void)
 	return (natt_time_t)ts.tv_sec * NATT_SEC + (natt_time_t)ts.tv_nsec / 1000;
 }
 
+uint64_t natt_loop_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void on_deadline(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;

@@ -51,6 +51,10 @@ void natt_loop_free(struct natt_loop *loop);
 /* The monotonic clock (CLOCK_MONOTONIC) in microseconds. */
 natt_time_t natt_loop_now(void);
 
+/* The wall clock (CLOCK_REALTIME) in milliseconds since the Unix epoch: the
+ * *_wall_ms the rendezvous timestamps need (ARCHITECTURE.md 2.1). */
+uint64_t natt_loop_wall_ms(void);
+
 /*
  * Runs until natt_loop_stop(), until deadline (NATT_TIME_NEVER: none), or
  * until nothing is left to wait for.  Returns NATT_OK or NATT_ERR_IO.
