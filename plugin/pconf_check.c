@@ -49,6 +49,10 @@ static int check_required(const struct natt_pconf *c, char *err, size_t errlen)
 		return missing(err, errlen, c, "name", " (this peer's name)");
 	if (c->role == NATT_PROLE_CLIENT && c->server_name[0] == '\0')
 		return missing(err, errlen, c, "server-name", " (the server to reach)");
+	if (c->role == NATT_PROLE_CLIENT && c->legacy_passthrough) {
+		snprintf(err, errlen, "%s: legacy-passthrough yes: only for role server", c->file);
+		return NATT_ERR_INVALID;
+	}
 	if (c->n_rdv == 0)
 		return missing(err, errlen, c, "rendezvous", " (HOST[:PORT])");
 	if (c->network_key.path[0] == '\0')

@@ -69,20 +69,6 @@ static int read_config(struct natt_pconf *c, const char **argv, char *err, size_
 	return rc;
 }
 
-static int refuse_unbuilt(const struct natt_pconf *c, char *err, size_t errlen)
-{
-	if (c->keylog.path[0] != '\0') {
-		snprintf(err, errlen, "%s: keylog: not available in this build", c->keylog.where);
-		return NATT_ERR_INVALID;
-	}
-	if (c->legacy_passthrough) {
-		snprintf(err, errlen, "%.900s: legacy-passthrough yes: not available in this build",
-			 c->file);
-		return NATT_ERR_INVALID;
-	}
-	return NATT_OK;
-}
-
 static int load_key(const struct natt_pconf *c, uint8_t key[NATT_KEY_LEN], char *err, size_t errlen)
 {
 	enum natt_key_kind kind;
@@ -118,10 +104,7 @@ static int configure(struct natt_pconf *c, const char **argv, const char *const 
 	if (warn[0] != '\0')
 		natt_plog(NATT_PLOG_WARN, "%s", warn);
 	natt_plog_set_verb(c->verb);
-	rc = refuse_unbuilt(c, err, errlen);
-	if (rc == NATT_OK)
-		rc = natt_pconf_check(c, err, errlen);
-	return rc;
+	return natt_pconf_check(c, err, errlen);
 }
 
 static bool daemon_without_log(const char *const *envp)

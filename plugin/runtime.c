@@ -3,7 +3,9 @@
  * signals, orderly end.  Peers and the status file are in runtime_peers.c.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -65,6 +68,61 @@ static void session_config(const struct natt_pconf *c, struct natt_session_confi
 	s->idle_timeout_s = (uint16_t)c->keepalive_timeout;
 }
 
+/*
+ * The key log (doc/PROTOCOL.md 12): opened once at start (the helper is
+ * never chrooted), created 0600, append only; a file that anyone but its
+ * owner may read is refused.
+ */
+static int keylog_open(struct natt_runtime *rt, char *err, size_t errlen)
+{
+	const struct natt_pconf_path *k = &rt->conf->keylog;
+	struct stat st;
+	int fd;
+
+	fd = open(k->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		snprintf(err, errlen, "%.300s: keylog: %.300s: %s", k->where, k->path,
+			 strerror(errno));
+		return NATT_ERR_IO;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (st.st_mode & (S_IRWXG | S_IRWXO))) {
+		snprintf(err, errlen,
+			 "%.300s: keylog: %.300s: not a regular file of mode 0600 or narrower"
+			 " (a key log is a secret)",
+			 k->where, k->path);
+		close(fd);
+		return NATT_ERR_IO;
+	}
+	rt->keylog_fd = fd;
+	natt_plog(NATT_PLOG_WARN,
+		  "keylog %s enabled: this file lets anyone decrypt the transport's data packets",
+		  k->path);
+	return NATT_OK;
+}
+
+static const char *keylog_cipher(uint8_t c)
+{
+	return c == NATT_CIPHER_CHACHA20_POLY1305 ? "chacha20-poly1305" : "aes-256-gcm";
+}
+
+/* natt_session_keylog_fn: one line, one write(2). */
+static void keylog_write(void *ctx, const struct natt_session_keylog *k)
+{
+	struct natt_runtime *rt = ctx;
+	char line[160];
+	int n;
+
+	n = snprintf(line, sizeof(line), "NATT_DATA_SECRET %016llx %s ", (unsigned long long)k->cid,
+		     keylog_cipher(k->cipher));
+	for (size_t i = 0; i < sizeof(k->secret); i++)
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%02x", k->secret[i]);
+	line[n++] = '\n';
+	if (write(rt->keylog_fd, line, (size_t)n) != n)
+		natt_plog(NATT_PLOG_ERR, "keylog %s: write failed: %s", rt->conf->keylog.path,
+			  strerror(errno));
+	OPENSSL_cleanse(line, sizeof(line));
+}
+
 static int node_config(struct natt_runtime *rt, struct natt_node_config *nc, char *err,
 		       size_t errlen)
 {
@@ -84,6 +142,10 @@ static int node_config(struct natt_runtime *rt, struct natt_node_config *nc, cha
 	nc->seal = rt->seal;
 	nc->tls = rt->tls;
 	session_config(c, &nc->session);
+	if (rt->keylog_fd >= 0) {
+		nc->session.keylog = keylog_write;
+		nc->session.keylog_ctx = rt;
+	}
 	nc->reconnect = true;
 	nc->verb = c->verb;
 	natt_runtime_callbacks(rt, &nc->cb);
@@ -122,9 +184,13 @@ static int start(struct natt_runtime *rt, struct natt_runtime_args *a, char *err
 		snprintf(err, errlen, "starting the transport: %s", natt_strerror(rc));
 		return rc;
 	}
+	if (rt->conf->keylog.path[0] != '\0' && (rc = keylog_open(rt, err, errlen)) != NATT_OK)
+		return rc;
 	rc = load_tls(rt, err, errlen);
 	if (rc == NATT_OK && (rc = start_bridge(rt, err, errlen)) == NATT_ERR_IO)
 		name_setting(rt->conf, "openvpn-address", err, errlen);
+	if (rc == NATT_OK)
+		rc = natt_runtime_legacy_start(rt);
 	if (rc == NATT_OK)
 		rc = node_config(rt, &nc, err, errlen);
 	if (rc == NATT_OK &&
@@ -221,10 +287,13 @@ static void teardown(struct natt_runtime *rt)
 	natt_timer_free(rt->close_timer);
 	natt_runtime_status_stop(rt);
 	natt_node_free(rt->node);
+	natt_runtime_legacy_stop(rt);
 	natt_runtime_forget_peers(rt);
 	natt_bridge_free(rt->bridge);
 	natt_tls_ctx_free(rt->tls);
 	natt_seal_free(rt->seal);
+	if (rt->keylog_fd >= 0)
+		close(rt->keylog_fd);
 	if (rt->loop != NULL)
 		natt_loop_free(rt->loop);
 }
@@ -232,7 +301,7 @@ static void teardown(struct natt_runtime *rt)
 int natt_runtime_main(void *arg, int ctl_fd)
 {
 	struct natt_runtime_args *a = arg;
-	struct natt_runtime rt = {.conf = a->conf};
+	struct natt_runtime rt = {.conf = a->conf, .keylog_fd = -1};
 	char err[NATT_HELPER_MSG_MAX - 8], msg[NATT_HELPER_MSG_MAX];
 	struct natt_cand local;
 	int rc;

@@ -23,6 +23,30 @@ struct rt_peer {
 	struct rt_peer *next;
 };
 
+/*
+ * legacy-passthrough (server): raw OpenVPN clients that reach the public
+ * socket directly.  Each source address gets its own loopback bridge socket
+ * (bridge id NATT_RT_LEGACY_BIT | ipv4 << 16 | port: pointers, the ids of
+ * transport peers, never have bit 63 set in user space), dropped after
+ * NATT_RT_LEGACY_IDLE without a datagram either way (NATT_RT_LEGACY_IDLE_NEW
+ * while OpenVPN has not answered it yet).  At most NATT_RT_LEGACY_MAX sources
+ * at once: when full, a new source takes the slot of the source OpenVPN has
+ * not answered that was quiet longest, or is dropped when every source has
+ * an answer (so spoofed sources cannot keep real ones out for long).
+ */
+#define NATT_RT_LEGACY_BIT	(UINT64_C(1) << 63)
+#define NATT_RT_LEGACY_MAX	256
+#define NATT_RT_LEGACY_IDLE	(300 * NATT_SEC)
+#define NATT_RT_LEGACY_IDLE_NEW (30 * NATT_SEC)
+#define NATT_RT_LEGACY_SWEEP	(10 * NATT_SEC)
+
+struct rt_legacy {
+	uint64_t id;	       /* bridge peer id; 0: slot free */
+	struct natt_cand from; /* the client's public address */
+	natt_time_t last;      /* last datagram either way */
+	bool answered;	       /* OpenVPN sent it something */
+};
+
 struct natt_runtime {
 	const struct natt_pconf *conf;
 	struct natt_loop *loop;
@@ -38,7 +62,16 @@ struct natt_runtime {
 	struct natt_timer *status_timer;
 	natt_time_t close_deadline;
 	bool closing;
+	int keylog_fd;			 /* the key log (PROTOCOL.md 12), -1: none */
+	struct rt_legacy *legacy;	 /* NATT_RT_LEGACY_MAX slots; NULL: pass-through off */
+	struct natt_timer *legacy_timer; /* idle expiry sweep */
+	uint64_t legacy_refused;	 /* datagrams of new sources beyond the limit */
 };
+
+/* legacy-passthrough (runtime_peers.c): allocates the table and starts the
+ * sweep when the setting is on.  NATT_OK or NATT_ERR_NOMEM. */
+int natt_runtime_legacy_start(struct natt_runtime *rt);
+void natt_runtime_legacy_stop(struct natt_runtime *rt);
 
 /* Node callbacks for rt (runtime_peers.c). */
 void natt_runtime_callbacks(struct natt_runtime *rt, struct natt_node_callbacks *cb);

@@ -128,6 +128,128 @@ static void on_log(void *ctx, int verb, const char *line)
 	natt_plog(verb, "%s", line);
 }
 
+/* ---- legacy-passthrough ---- */
+
+static uint64_t legacy_id(const struct natt_cand *c)
+{
+	return NATT_RT_LEGACY_BIT | (uint64_t)c->addr[0] << 40 | (uint64_t)c->addr[1] << 32 |
+	       (uint64_t)c->addr[2] << 24 | (uint64_t)c->addr[3] << 16 | c->port;
+}
+
+static struct rt_legacy *legacy_find(struct natt_runtime *rt, uint64_t id)
+{
+	for (unsigned int i = 0; i < NATT_RT_LEGACY_MAX; i++)
+		if (rt->legacy[i].id == id)
+			return &rt->legacy[i];
+	return NULL;
+}
+
+static void legacy_close(struct natt_runtime *rt, struct rt_legacy *l, const char *why)
+{
+	char real[64];
+
+	natt_status_cand(&l->from, real, sizeof(real));
+	natt_plog(NATT_PLOG_INFO, "legacy client %s (loopback port %u): %s", real,
+		  natt_bridge_port(rt->bridge, l->id), why);
+	natt_bridge_peer_down(rt->bridge, l->id);
+	memset(l, 0, sizeof(*l));
+}
+
+/* A free slot or, when full, the unanswered source quiet longest (closed). */
+static struct rt_legacy *legacy_slot(struct natt_runtime *rt)
+{
+	struct rt_legacy *l = legacy_find(rt, 0), *old = NULL;
+
+	if (l != NULL)
+		return l;
+	for (unsigned int i = 0; i < NATT_RT_LEGACY_MAX; i++)
+		if (!rt->legacy[i].answered && (old == NULL || rt->legacy[i].last < old->last))
+			old = &rt->legacy[i];
+	if (old != NULL)
+		legacy_close(rt, old, "never answered: its slot goes to a new source");
+	return old;
+}
+
+/* A new source: a slot and a loopback socket, or NULL (dropped). */
+static struct rt_legacy *legacy_open(struct natt_runtime *rt, const struct natt_cand *from,
+				     uint64_t id)
+{
+	struct rt_legacy *l = legacy_slot(rt);
+	char real[64];
+	uint16_t port = 0;
+	int rc = l == NULL ? NATT_ERR_FULL : natt_bridge_peer_up(rt->bridge, id, &port);
+
+	natt_status_cand(from, real, sizeof(real));
+	if (rc != NATT_OK) {
+		if (rt->legacy_refused++ % 1000 == 0)
+			natt_plog(NATT_PLOG_WARN,
+				  "legacy client %s: raw OpenVPN dropped: %s (%u sources at most;"
+				  " %llu datagrams dropped so far)",
+				  real, natt_strerror(rc), NATT_RT_LEGACY_MAX,
+				  (unsigned long long)rt->legacy_refused);
+		return NULL;
+	}
+	l->id = id;
+	l->from = *from;
+	natt_plog(NATT_PLOG_NOTE,
+		  "legacy client %s: raw OpenVPN passed through: OpenVPN sees it as %s:%u", real,
+		  rt->conf->openvpn_host, port);
+	return l;
+}
+
+/* natt_node_callbacks.legacy: raw OpenVPN on the public socket. */
+static void on_legacy(void *ctx, const struct natt_cand *from, const uint8_t *data, size_t len)
+{
+	struct natt_runtime *rt = ctx;
+	uint64_t id = legacy_id(from);
+	struct rt_legacy *l;
+
+	if (from->family != 4)
+		return;
+	l = legacy_find(rt, id);
+	if (l == NULL && (l = legacy_open(rt, from, id)) == NULL)
+		return;
+	l->last = natt_loop_now();
+	natt_bridge_to_openvpn(rt->bridge, id, data, len);
+}
+
+static void on_legacy_sweep(void *arg, natt_time_t now)
+{
+	struct natt_runtime *rt = arg;
+
+	for (unsigned int i = 0; i < NATT_RT_LEGACY_MAX; i++) {
+		struct rt_legacy *l = &rt->legacy[i];
+		natt_time_t idle = l->answered ? NATT_RT_LEGACY_IDLE : NATT_RT_LEGACY_IDLE_NEW;
+
+		if (l->id != 0 && now - l->last >= idle)
+			legacy_close(rt, l, "idle: loopback socket closed");
+	}
+	natt_timer_set(rt->legacy_timer, now + NATT_RT_LEGACY_SWEEP);
+}
+
+int natt_runtime_legacy_start(struct natt_runtime *rt)
+{
+	if (!rt->conf->legacy_passthrough || rt->conf->role != NATT_PROLE_SERVER)
+		return NATT_OK;
+	rt->legacy = calloc(NATT_RT_LEGACY_MAX, sizeof(*rt->legacy));
+	if (rt->legacy == NULL ||
+	    natt_timer_new(&rt->legacy_timer, rt->loop, on_legacy_sweep, rt) != NATT_OK)
+		return NATT_ERR_NOMEM;
+	natt_timer_set(rt->legacy_timer, natt_loop_now() + NATT_RT_LEGACY_SWEEP);
+	natt_plog(NATT_PLOG_NOTE,
+		  "legacy-passthrough: raw OpenVPN on the public port goes to OpenVPN at %s:%u",
+		  rt->conf->openvpn_host, rt->conf->openvpn_port);
+	return NATT_OK;
+}
+
+void natt_runtime_legacy_stop(struct natt_runtime *rt)
+{
+	natt_timer_free(rt->legacy_timer);
+	rt->legacy_timer = NULL;
+	free(rt->legacy);
+	rt->legacy = NULL;
+}
+
 void natt_runtime_callbacks(struct natt_runtime *rt, struct natt_node_callbacks *cb)
 {
 	cb->peer_up = on_peer_up;
@@ -135,14 +257,26 @@ void natt_runtime_callbacks(struct natt_runtime *rt, struct natt_node_callbacks 
 	cb->datagram = on_datagram;
 	cb->rendezvous = on_rendezvous;
 	cb->log = on_log;
+	if (rt->legacy != NULL)
+		cb->legacy = on_legacy;
 	cb->ctx = rt;
 }
 
 void natt_runtime_from_openvpn(void *arg, uint64_t peer, const uint8_t *data, size_t len)
 {
 	struct natt_runtime *rt = arg;
+	struct rt_legacy *l;
 
-	natt_node_send(rt->node, (struct natt_node_peer *)(uintptr_t)peer, data, len);
+	if (!(peer & NATT_RT_LEGACY_BIT)) {
+		natt_node_send(rt->node, (struct natt_node_peer *)(uintptr_t)peer, data, len);
+		return;
+	}
+	l = rt->legacy != NULL ? legacy_find(rt, peer) : NULL;
+	if (l == NULL)
+		return;
+	l->last = natt_loop_now();
+	l->answered = true;
+	natt_node_send_legacy(rt->node, &l->from, data, len);
 }
 
 int natt_runtime_connect(struct natt_runtime *rt, char *err, size_t errlen)

@@ -282,6 +282,37 @@ static void test_check(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "set 'tun-mtu 1314' and 'mssfix 1366'"));
 }
 
+/* legacy-passthrough and keylog pass the whole-config check on a server;
+ * the pass-through is refused on a client (it has no public listener). */
+static void test_check_legacy_keylog(void)
+{
+	char good[1024], text[1300];
+	const char *pem = write_file("y.pem", "PEM\n");
+	struct natt_pconf c;
+	char err[1024];
+
+	snprintf(good, sizeof(good),
+		 "name a\nrendezvous 127.0.0.1\nnetwork-key /k\n"
+		 "openvpn-address 127.0.0.1:1194\nca %s\ncert %s\nkey %s\nserver-name office\n",
+		 pem, pem, pem);
+	snprintf(text, sizeof(text), "role server\n%slegacy-passthrough yes\nkeylog /tmp/kl\n",
+		 good);
+	CU_ASSERT_EQUAL_FATAL(load(&c, text, err, sizeof(err)), NATT_OK);
+	CU_ASSERT_TRUE(c.legacy_passthrough);
+	CU_ASSERT_STRING_EQUAL(c.keylog.path, "/tmp/kl");
+	CU_ASSERT_PTR_NOT_NULL(strstr(c.keylog.where, "natt.conf:11"));
+	CU_ASSERT_EQUAL(natt_pconf_check(&c, err, sizeof(err)), NATT_OK);
+
+	snprintf(text, sizeof(text), "role client\n%skeylog /tmp/kl\n", good);
+	CU_ASSERT_EQUAL_FATAL(load(&c, text, err, sizeof(err)), NATT_OK);
+	CU_ASSERT_EQUAL(natt_pconf_check(&c, err, sizeof(err)), NATT_OK);
+	snprintf(text, sizeof(text), "role client\n%slegacy-passthrough no\n", good);
+	CU_ASSERT_EQUAL_FATAL(load(&c, text, err, sizeof(err)), NATT_OK);
+	CU_ASSERT_EQUAL(natt_pconf_check(&c, err, sizeof(err)), NATT_OK);
+	snprintf(text, sizeof(text), "role client\n%slegacy-passthrough yes\n", good);
+	check_fails(text, "natt.conf: legacy-passthrough yes: only for role server");
+}
+
 static void test_role_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(natt_prole_name(NATT_PROLE_SERVER), "server");
@@ -310,6 +341,7 @@ static const struct natt_test tests[] = {
 	{"learnt from OpenVPN's config and environment", test_learn_openvpn},
 	{"client address learnt only when loopback", test_learn_client_address},
 	{"whole-config check", test_check},
+	{"legacy-passthrough server only, keylog accepted", test_check_legacy_keylog},
 	{"role names", test_role_names},
 	{"cleanup", test_cleanup},
 	{NULL, NULL},

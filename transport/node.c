@@ -97,84 +97,11 @@ void natt_node_random(struct natt_node *n, uint8_t *buf, size_t len)
 	n->cfg.rnd(n->cfg.rnd_ctx, buf, len);
 }
 
-uint64_t natt_node_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 /* ---- addresses ---- */
-
-static const uint8_t v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-
-bool natt_node_cand_of(const struct sockaddr *sa, uint8_t kind, struct natt_cand *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->kind = kind;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-
-		c->family = 4;
-		c->port = ntohs(s4->sin_port);
-		memcpy(c->addr, &s4->sin_addr, 4);
-		return true;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-
-		c->port = ntohs(s6->sin6_port);
-		if (memcmp(s6->sin6_addr.s6_addr, v4mapped, sizeof(v4mapped)) == 0) {
-			c->family = 4;
-			memcpy(c->addr, s6->sin6_addr.s6_addr + 12, 4);
-		} else {
-			c->family = 6;
-			memcpy(c->addr, s6->sin6_addr.s6_addr, 16);
-		}
-		return true;
-	}
-	return false;
-}
-
-socklen_t natt_node_sa_of(const struct natt_cand *c, int family, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET && c->family == 4) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(c->port);
-		memcpy(&s4->sin_addr, c->addr, 4);
-		return sizeof(*s4);
-	}
-	if (family == AF_INET6 && (c->family == 4 || c->family == 6)) {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(c->port);
-		if (c->family == 4) {
-			memcpy(s6->sin6_addr.s6_addr, v4mapped, sizeof(v4mapped));
-			memcpy(s6->sin6_addr.s6_addr + 12, c->addr, 4);
-		} else {
-			memcpy(s6->sin6_addr.s6_addr, c->addr, 16);
-		}
-		return sizeof(*s6);
-	}
-	return 0;
-}
 
 const char *natt_node_fmt(const struct natt_cand *c, char *buf)
 {
-	char ip[INET6_ADDRSTRLEN];
-
-	if (c->family == 4 && inet_ntop(AF_INET, c->addr, ip, sizeof(ip)) != NULL)
-		snprintf(buf, NATT_NODE_ADDR_STR, "%s:%u", ip, c->port);
-	else if (c->family == 6 && inet_ntop(AF_INET6, c->addr, ip, sizeof(ip)) != NULL)
-		snprintf(buf, NATT_NODE_ADDR_STR, "[%s]:%u", ip, c->port);
-	else
-		snprintf(buf, NATT_NODE_ADDR_STR, "none");
-	return buf;
+	return natt_cand_format(c, buf, NATT_NODE_ADDR_STR);
 }
 
 /* ---- sending ---- */
@@ -200,7 +127,7 @@ int natt_node_send_raw(struct natt_node *n, struct natt_node_peer *p, unsigned i
 		n->st.drop_no_socket++;
 		return NATT_ERR_CLOSED;
 	}
-	sl = natt_node_sa_of(dst, n->family, &ss);
+	sl = natt_addr_from_cand(dst, n->family, &ss);
 	if (sl == 0)
 		return NATT_ERR_INVALID;
 	rc = natt_udp_send(u, buf, len, (struct sockaddr *)&ss, sl);
@@ -208,6 +135,19 @@ int natt_node_send_raw(struct natt_node *n, struct natt_node_peer *p, unsigned i
 		n->st.tx_full++;
 	else if (rc == NATT_OK)
 		n->st.tx_packets++;
+	return rc;
+}
+
+int natt_node_send_legacy(struct natt_node *n, const struct natt_cand *to, const uint8_t *data,
+			  size_t len)
+{
+	int rc;
+
+	if (n->cfg.role != NATT_NODE_SERVER || len == 0 || len > n->cfg.udp.max_datagram)
+		return NATT_ERR_INVALID;
+	rc = natt_node_send_raw(n, NULL, 0, to, data, len);
+	if (rc == NATT_OK)
+		n->st.legacy_out++;
 	return rc;
 }
 
@@ -261,7 +201,7 @@ static void input_one(struct natt_node *n, struct natt_node_peer *via, unsigned 
 	enum natt_class cls = natt_wire_classify(d->data, d->len);
 
 	n->st.rx_packets++;
-	if (!natt_node_cand_of(d->addr, NATT_CAND_PRFLX, &from))
+	if (!natt_addr_to_cand(d->addr, NATT_CAND_PRFLX, &from))
 		return;
 	if (via == NULL && cls == NATT_CLASS_STUN) {
 		natt_node_stun_input(n, now, &from, d->data, d->len);
@@ -270,6 +210,12 @@ static void input_one(struct natt_node *n, struct natt_node_peer *via, unsigned 
 	if (via == NULL && cls == NATT_CLASS_LONG && d->data[0] >= NATT_PT_RDV_REGISTER &&
 	    d->data[0] <= NATT_PT_RDV_INTRODUCE) {
 		natt_node_rdv_input(n, now, &from, d->data, d->len);
+		return;
+	}
+	if (via == NULL && cls == NATT_CLASS_OPENVPN && n->cfg.role == NATT_NODE_SERVER &&
+	    n->cfg.cb.legacy != NULL) {
+		n->st.legacy_in++;
+		n->cfg.cb.legacy(n->cfg.cb.ctx, &from, d->data, d->len);
 		return;
 	}
 	if (cls == NATT_CLASS_UNKNOWN || cls == NATT_CLASS_OPENVPN || !is_peer_type(d->data[0])) {
@@ -407,13 +353,13 @@ static int open_socket(struct natt_node *n, char *err, size_t errlen)
 	if (rc != NATT_OK) {
 		struct natt_cand c;
 
-		if (!natt_node_cand_of((struct sockaddr *)&ss, NATT_CAND_HOST, &c))
+		if (!natt_addr_to_cand((struct sockaddr *)&ss, NATT_CAND_HOST, &c))
 			memset(&c, 0, sizeof(c));
 		snprintf(err, errlen, "cannot bind UDP %s: %s", natt_node_fmt(&c, a),
 			 rc == NATT_ERR_IO ? strerror(errno) : natt_strerror(rc));
 		return rc;
 	}
-	natt_node_cand_of((const struct sockaddr *)&natt_udp_info(n->udp)->local, NATT_CAND_HOST,
+	natt_addr_to_cand((const struct sockaddr *)&natt_udp_info(n->udp)->local, NATT_CAND_HOST,
 			  &n->local);
 	return NATT_OK;
 }

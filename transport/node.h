@@ -193,6 +193,11 @@ struct natt_node_callbacks {
 	void (*rendezvous)(void *ctx, const struct natt_node_rdv_info *info);
 	/* One log line, no newline; verb as OpenVPN's. */
 	void (*log)(void *ctx, int verb, const char *line);
+	/* Server role, optional (NULL: such datagrams are dropped and counted
+	 * in drop_unknown): a raw OpenVPN datagram (first byte 0x08..0x5f,
+	 * doc/PROTOCOL.md 2.3) that reached the public socket from `from`
+	 * (valid during the call only).  Answer with natt_node_send_legacy(). */
+	void (*legacy)(void *ctx, const struct natt_cand *from, const uint8_t *data, size_t len);
 	void *ctx; /* handed to every callback */
 };
 
@@ -212,7 +217,9 @@ struct natt_node_config {
 	struct natt_tls_ctx *tls;		   /* our certificate, of the role's TLS side;
 						    * borrowed (sessions take references) */
 	struct natt_session_config session;	   /* natt_node_config_default: session defaults
-						    * with max_datagram NATT_NODE_MAX_PAYLOAD */
+						    * with max_datagram NATT_NODE_MAX_PAYLOAD;
+						    * every peer's session gets it, the key
+						    * log hook (keylog, keylog_ctx) included */
 	struct natt_punch_config punch;		   /* log and peer_name are the node's */
 	struct natt_rdv_client_config rdv_client;  /* the rendezvous clients' timing and
 						    * lifetime (seal, server, name: the node's) */
@@ -276,6 +283,16 @@ int natt_node_connect(struct natt_node *n, const char *target, struct natt_node_
 int natt_node_send(struct natt_node *n, struct natt_node_peer *p, const uint8_t *data, size_t len);
 
 /*
+ * Sends one datagram as it is (no transport framing) from the public socket
+ * to `to`: the answers to natt_node_callbacks.legacy.  Returns NATT_OK,
+ * NATT_ERR_INVALID (not the server role, len 0 or above
+ * cfg.udp.max_datagram, an address of another family), NATT_ERR_FULL (the
+ * socket's queue is full: dropped), NATT_ERR_CLOSED (no public socket).
+ */
+int natt_node_send_legacy(struct natt_node *n, const struct natt_cand *to, const uint8_t *data,
+			  size_t len);
+
+/*
  * Closes p for good (reason: printable ASCII, may be NULL): an orderly
  * close if a session runs, then peer_down (final, NATT_NODE_DOWN_CLOSED).
  * Returns NATT_OK, NATT_ERR_CLOSED (already closing or gone).
@@ -306,7 +323,9 @@ unsigned int natt_node_status(const struct natt_node *n, void (*fn)(void *ctx, c
 /* Node-wide counters. */
 struct natt_node_stats {
 	uint64_t rx_packets, tx_packets; /* datagrams on all sockets */
-	uint64_t drop_unknown;		 /* first byte not ours (raw OpenVPN included) */
+	uint64_t drop_unknown;		 /* first byte not ours (raw OpenVPN without a
+					  * legacy callback included) */
+	uint64_t legacy_in, legacy_out;	 /* raw OpenVPN datagrams passed through */
 	uint64_t drop_malformed;	 /* header did not decode */
 	uint64_t drop_no_peer;		 /* no peer has that connection ID */
 	uint64_t drop_rdv;		 /* rendezvous messages refused */

@@ -136,7 +136,7 @@ int natt_node_send(struct natt_node *n, struct natt_node_peer *p, const uint8_t 
 				    len + NATT_SESSION_DATA_OVERHEAD, &dst);
 	if (rc < 0)
 		return rc;
-	sl = natt_node_sa_of(&dst.remote, n->family, &ss);
+	sl = natt_addr_from_cand(&dst.remote, n->family, &ss);
 	if (sl == 0 || natt_udp_commit(u, (size_t)rc, (struct sockaddr *)&ss, sl) != NATT_OK)
 		return NATT_ERR_INVALID;
 	n->st.tx_packets++;
@@ -148,14 +148,37 @@ int natt_node_send(struct natt_node *n, struct natt_node_peer *p, const uint8_t 
 	return NATT_OK;
 }
 
+/* A peer waiting for its next attempt is closed: the application still
+ * holds its handle, so it hears the final peer_down before it dies. */
+static void tell_final(struct natt_node_peer *p, const char *reason)
+{
+	struct natt_node *n = p->node;
+	struct natt_node_down d = {
+		.reason = NATT_NODE_DOWN_CLOSED,
+		.text = reason != NULL ? reason : "closed locally",
+		.final = true,
+		.retry_at = NATT_TIME_NEVER,
+	};
+
+	if (!p->known || n->cfg.cb.peer_down == NULL)
+		return;
+	p->in_down = true;
+	n->cfg.cb.peer_down(n->cfg.cb.ctx, p, &d);
+	p->in_down = false;
+}
+
 static void close_peer(struct natt_node_peer *p, natt_time_t now, uint16_t code, const char *reason)
 {
 	enum natt_session_state st = p->sess ? natt_session_state(p->sess) : NATT_SESSION_NEW;
 
 	p->final = true;
 	if (p->in_down || p->state == NATT_NODE_PEER_WAITING) {
+		bool waiting = !p->in_down;
+
 		p->state = NATT_NODE_PEER_GONE;
-		if (!p->in_down && (p->sess == NULL || natt_session_done(p->sess)))
+		if (waiting)
+			tell_final(p, reason);
+		if (waiting && (p->sess == NULL || natt_session_done(p->sess)))
 			natt_node_peer_bury(p);
 		natt_timer_set(p->timer, now);
 		return;

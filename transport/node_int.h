@@ -13,6 +13,7 @@
 #ifndef NATT_NODE_INT_H
 #define NATT_NODE_INT_H
 
+#include "addr.h"
 #include "node.h"
 #include "stun.h"
 
@@ -134,17 +135,12 @@ void natt_node_plogf(const struct natt_node_peer *p, int verb, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 /* Random bytes from cfg.rnd. */
 void natt_node_random(struct natt_node *n, uint8_t *buf, size_t len);
-/* Milliseconds since the Unix epoch (rendezvous timestamps). */
-uint64_t natt_node_wall_ms(void);
 /* Sends len bytes to dst from socket sock of p (sock 0 or p NULL: the
  * public socket).  Returns NATT_OK or a negative error (counted). */
 int natt_node_send_raw(struct natt_node *n, struct natt_node_peer *p, unsigned int sock,
 		       const struct natt_cand *dst, const uint8_t *buf, size_t len);
 /* The udp socket of index sock of p, or NULL. */
 struct natt_udp *natt_node_sock(struct natt_node *n, struct natt_node_peer *p, unsigned int sock);
-/* Socket address <-> candidate. */
-bool natt_node_cand_of(const struct sockaddr *sa, uint8_t kind, struct natt_cand *c);
-socklen_t natt_node_sa_of(const struct natt_cand *c, int family, struct sockaddr_storage *ss);
 /* "a.b.c.d:port" into buf (NATT_NODE_ADDR_STR bytes). */
 #define NATT_NODE_ADDR_STR 64
 const char *natt_node_fmt(const struct natt_cand *c, char *buf);

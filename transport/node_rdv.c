@@ -39,7 +39,7 @@ static bool usable(const struct natt_node *n, const struct ifaddrs *i, struct na
 	if (i->ifa_addr->sa_family != AF_INET &&
 	    (n->family != AF_INET6 || i->ifa_addr->sa_family != AF_INET6))
 		return false;
-	if (!natt_node_cand_of(i->ifa_addr, NATT_CAND_HOST, c))
+	if (!natt_addr_to_cand(i->ifa_addr, NATT_CAND_HOST, c))
 		return false;
 	if (c->family == 4 && n->family == AF_INET6 && c->addr[0] == 127)
 		return false;
@@ -142,7 +142,7 @@ static void reg_flush(struct natt_node *n, natt_time_t now)
 
 		if (r->reg == NULL)
 			continue;
-		while ((len = natt_rdv_client_poll(r->reg, now, natt_node_wall_ms(), buf,
+		while ((len = natt_rdv_client_poll(r->reg, now, natt_loop_wall_ms(), buf,
 						   sizeof(buf))) > 0) {
 			natt_time_t next = natt_rdv_client_next_timeout(r->reg);
 
@@ -521,7 +521,7 @@ void natt_node_lookup_poll(struct natt_node_peer *p, natt_time_t now)
 		struct node_lookup *lk = &p->lk[i];
 
 		while (lk->cl != NULL && lk->pending &&
-		       (len = natt_rdv_client_poll(lk->cl, now, natt_node_wall_ms(), buf,
+		       (len = natt_rdv_client_poll(lk->cl, now, natt_loop_wall_ms(), buf,
 						   sizeof(buf))) > 0)
 			natt_node_send_raw(n, NULL, 0, &n->rdv[i].server, buf, (size_t)len);
 	}
@@ -553,7 +553,7 @@ static bool lookup_input(struct natt_node *n, unsigned int idx, natt_time_t now,
 
 		if (p->dead || lk->cl == NULL || !lk->pending)
 			continue;
-		if (natt_rdv_client_input(lk->cl, now, natt_node_wall_ms(), from, pkt, len) ==
+		if (natt_rdv_client_input(lk->cl, now, natt_loop_wall_ms(), from, pkt, len) ==
 		    NATT_OK) {
 			if (!p->dead)
 				natt_node_peer_service(p, now);
@@ -575,7 +575,7 @@ void natt_node_rdv_input(struct natt_node *n, natt_time_t now, const struct natt
 		if (!natt_rdv_same_addr(&r->server, from))
 			continue;
 		if (r->reg != NULL && pkt[0] != NATT_PT_RDV_LOOKUP_REPLY)
-			ok = natt_rdv_client_input(r->reg, now, natt_node_wall_ms(), from, pkt,
+			ok = natt_rdv_client_input(r->reg, now, natt_loop_wall_ms(), from, pkt,
 						   len) == NATT_OK;
 		else if (pkt[0] == NATT_PT_RDV_LOOKUP_REPLY)
 			ok = lookup_input(n, i, now, from, pkt, len);

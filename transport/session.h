@@ -117,6 +117,19 @@ enum natt_session_reason {
 	NATT_SESSION_R_INTERNAL,	  /* a local failure (memory, OpenSSL) */
 };
 
+/* One direction's data-channel secret, for a key log (doc/PROTOCOL.md 12).
+ * A key log is a secret: it lets anyone decrypt that direction's DATA. */
+struct natt_session_keylog {
+	natt_cid_t cid;	    /* the receiver's connection ID of the direction */
+	uint8_t cipher;	    /* enum natt_cipher, negotiated */
+	bool tx;	    /* true: the secret we send with */
+	uint8_t secret[32]; /* S_0 of the direction (PROTOCOL.md 7) */
+};
+
+/* Called twice when the data channel is keyed (tx then rx), never from
+ * another thread; k is valid during the call only. */
+typedef void (*natt_session_keylog_fn)(void *ctx, const struct natt_session_keylog *k);
+
 struct natt_session_config {
 	uint8_t ncipher;		  /* 1..NATT_MAX_CIPHERS */
 	uint8_t cipher[NATT_MAX_CIPHERS]; /* enum natt_cipher, preference order */
@@ -129,6 +142,8 @@ struct natt_session_config {
 	natt_time_t rekey_after;	  /* 0: NATT_DC_REKEY_AFTER */
 	struct natt_rudp_limits rudp;	  /* idle_timeout and keepalive are ignored:
 					   * the session keeps its own timers */
+	natt_session_keylog_fn keylog;	  /* NULL (default): no key log */
+	void *keylog_ctx;		  /* handed to keylog */
 };
 
 /* Defaults: AES-256-GCM then ChaCha20-Poly1305, keepalive 15 s, idle 60 s,

@@ -149,6 +149,25 @@ static const char *negotiate(struct natt_session *s, const struct natt_ctl_msg *
 	return NULL;
 }
 
+/* Hands both directions' S_0 to the key log hook (PROTOCOL.md 12): the
+ * one we send with under the peer's cid, the one we receive with under ours. */
+_Static_assert(sizeof(((struct natt_session_keylog *)0)->secret) == NATT_TLS_SECRET_LEN,
+	       "key log secret size");
+
+static void keylog(const struct natt_session *s, const uint8_t tx[NATT_TLS_SECRET_LEN],
+		   const uint8_t rx[NATT_TLS_SECRET_LEN])
+{
+	struct natt_session_keylog k = {.cid = s->peer_cid, .cipher = s->cipher, .tx = true};
+
+	memcpy(k.secret, tx, sizeof(k.secret));
+	s->cfg.keylog(s->cfg.keylog_ctx, &k);
+	k.cid = s->local_cid;
+	k.tx = false;
+	memcpy(k.secret, rx, sizeof(k.secret));
+	s->cfg.keylog(s->cfg.keylog_ctx, &k);
+	OPENSSL_cleanse(&k, sizeof(k));
+}
+
 /* Keys from the TLS exporter (client tx = c2s), then ESTABLISHED. */
 static void start_data(struct natt_session *s, natt_time_t now)
 {
@@ -165,6 +184,8 @@ static void start_data(struct natt_session *s, natt_time_t now)
 	if (s->cfg.rekey_after != 0)
 		dcc.rekey_after = s->cfg.rekey_after;
 	rc = natt_tls_export(s->tls, tx, rx);
+	if (rc == NATT_OK && s->cfg.keylog != NULL)
+		keylog(s, tx, rx);
 	if (rc == NATT_OK)
 		rc = natt_dc_new(&s->dc, &dcc, tx, rx, s->peer_cid, s->local_cid, now);
 	OPENSSL_cleanse(tx, sizeof(tx));

@@ -40,6 +40,8 @@ wait "$PL_SERVER_PID" || true # the foreground process exits once daemonized
 pl_wait "$LAB_DIR/run/server.pid" '^[0-9]+$' 10 || lab_die "no pid file: $(tail -n 5 "$slog")"
 spid=$(cat "$LAB_DIR/run/server.pid")
 LAB_PIDS+=("$spid") # the lab's cleanup kills the daemon too
+# The pid file can appear before the plugin's "ready" line is logged.
+pl_wait "$slog" 'transport helper pid [0-9]+ ready' 10 || true
 hpid=$(sed -n 's/.*transport helper pid \([0-9]*\) ready.*/\1/p' "$slog" | head -n 1)
 if pl_wait "$slog" 'Initialization Sequence Completed' 15 && [ -n "$hpid" ] &&
 	grep -q "openvpn-plugin-natt\[$hpid\]: node office: server on UDP" "$slog"; then
