@@ -48,7 +48,13 @@ fill() {
 # openvpn_parses DIR FILE: OpenVPN reads FILE without an option error
 openvpn_parses() {
 	[ "$(id -u)" = 0 ] && command -v openvpn >/dev/null && command -v unshare >/dev/null || return 2
-	(cd "$1" && unshare -n timeout -k 1 2 openvpn --config "$2" --verb 3 \
+	# A plugin built with --enable-sanitizers needs the ASan runtime first.
+	pre=
+	if ldd "$plugin" 2>/dev/null | grep -q libasan; then
+		pre="env LD_PRELOAD=$(${CC:-gcc} -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0"
+	fi
+	# shellcheck disable=SC2086
+	(cd "$1" && unshare -n timeout -k 1 2 $pre openvpn --config "$2" --verb 3 \
 		>"$1/openvpn.log" 2>&1) 2>/dev/null
 	if grep -q 'Options error' "$1/openvpn.log"; then return 1; fi
 	grep -q 'OpenVPN 2\.' "$1/openvpn.log"
