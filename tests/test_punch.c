@@ -16,44 +16,6 @@
 
 /* ---- fixture ---- */
 
-void pt_rng_fill(void *ctx, uint8_t *buf, size_t len)
-{
-	uint64_t *s = ctx;
-
-	for (size_t i = 0; i < len; i++) {
-		*s ^= *s << 13;
-		*s ^= *s >> 7;
-		*s ^= *s << 17;
-		buf[i] = (uint8_t)(*s >> 24);
-	}
-}
-
-struct natt_seal *pt_seal(uint8_t base)
-{
-	uint8_t k[NATT_KEY_LEN];
-	struct natt_seal *s = NULL;
-
-	for (int i = 0; i < NATT_KEY_LEN; i++)
-		k[i] = (uint8_t)(base + i);
-	CU_ASSERT_EQUAL_FATAL(natt_seal_new(&s, k), NATT_OK);
-	return s;
-}
-
-struct natt_cand pt_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port, uint8_t kind)
-{
-	struct natt_cand x;
-
-	memset(&x, 0, sizeof(x));
-	x.kind = kind;
-	x.family = 4;
-	x.port = port;
-	x.addr[0] = a;
-	x.addr[1] = b;
-	x.addr[2] = c;
-	x.addr[3] = d;
-	return x;
-}
-
 bool pt_same(const struct natt_cand *a, const struct natt_cand *b)
 {
 	return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
@@ -64,7 +26,7 @@ struct natt_punch *pt_make(struct pt_duo *d, const struct natt_punch_config *cfg
 {
 	struct natt_punch *p = NULL;
 
-	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, cfg, d->seal, pt_rng_fill, &d->rng, cid, role),
+	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, cfg, d->seal, natt_test_rng, &d->rng, cid, role),
 			      NATT_OK);
 	return p;
 }
@@ -73,10 +35,10 @@ void pt_duo_init(struct pt_duo *d, const struct natt_punch_config *cfg)
 {
 	memset(d, 0, sizeof(*d));
 	d->rng = 0x1234567887654321u;
-	d->seal = pt_seal(0x40);
+	d->seal = natt_test_seal(0x40);
 	d->now = PT_T0;
-	d->addr_a = pt_v4(198, 51, 100, 1, 1194, NATT_CAND_HOST);
-	d->addr_b = pt_v4(192, 0, 2, 2, 1194, NATT_CAND_HOST);
+	d->addr_a = natt_test_v4(198, 51, 100, 1, 1194, NATT_CAND_HOST);
+	d->addr_b = natt_test_v4(192, 0, 2, 2, 1194, NATT_CAND_HOST);
 	d->a = pt_make(d, cfg, 0xaaaa, NATT_PUNCH_CONTROLLING);
 	d->b = pt_make(d, cfg, 0xbbbb, NATT_PUNCH_CONTROLLED);
 	CU_ASSERT_EQUAL(natt_punch_set_peer_cid(d->b, 0xaaaa), NATT_OK);
@@ -218,7 +180,7 @@ void pt_connect(struct pt_duo *d)
 
 static void test_new_checks(void)
 {
-	struct natt_seal *seal = pt_seal(1);
+	struct natt_seal *seal = natt_test_seal(1);
 	struct natt_punch_config cfg;
 	struct natt_punch *p = NULL;
 	uint64_t rng = 1;
@@ -227,23 +189,30 @@ static void test_new_checks(void)
 	unsigned int sock;
 
 	natt_punch_config_default(&cfg);
-	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, NULL, pt_rng_fill, &rng, 1, 0), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, NULL, natt_test_rng, &rng, 1, 0),
+			NATT_ERR_INVALID);
 	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, NULL, &rng, 1, 0), NATT_ERR_INVALID);
-	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, pt_rng_fill, &rng, 0, 0), NATT_ERR_INVALID);
-	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, pt_rng_fill, &rng, 1, 7), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, natt_test_rng, &rng, 0, 0),
+			NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, natt_test_rng, &rng, 1, 7),
+			NATT_ERR_INVALID);
 	cfg.pace = 0;
-	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, pt_rng_fill, &rng, 1, 0), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, natt_test_rng, &rng, 1, 0),
+			NATT_ERR_INVALID);
 	natt_punch_config_default(&cfg);
 	cfg.rto_max = cfg.rto_initial - 1;
-	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, pt_rng_fill, &rng, 1, 0), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, natt_test_rng, &rng, 1, 0),
+			NATT_ERR_INVALID);
 	natt_punch_config_default(&cfg);
 	cfg.probe_body = NATT_PROBE_MIN_BODY - 1;
-	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, pt_rng_fill, &rng, 1, 0), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, natt_test_rng, &rng, 1, 0),
+			NATT_ERR_INVALID);
 	natt_punch_config_default(&cfg);
 	cfg.bday_sockets = NATT_PUNCH_BDAY_SOCKETS + 1;
-	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, pt_rng_fill, &rng, 1, 0), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, &cfg, seal, natt_test_rng, &rng, 1, 0),
+			NATT_ERR_INVALID);
 	CU_ASSERT_PTR_NULL(p);
-	CU_ASSERT_EQUAL(natt_punch_new(&p, NULL, seal, pt_rng_fill, &rng, 1, 0), NATT_OK);
+	CU_ASSERT_EQUAL(natt_punch_new(&p, NULL, seal, natt_test_rng, &rng, 1, 0), NATT_OK);
 	CU_ASSERT_EQUAL(natt_punch_state(p), NATT_PUNCH_IDLE);
 	CU_ASSERT_EQUAL(natt_punch_deadline(p), NATT_TIME_NEVER);
 	CU_ASSERT_EQUAL(natt_punch_send(p, PT_T0, buf, sizeof(buf), &dst, &sock), 0);
@@ -257,19 +226,19 @@ static void test_new_checks(void)
 
 static void test_cand_checks(void)
 {
-	struct natt_seal *seal = pt_seal(1);
+	struct natt_seal *seal = natt_test_seal(1);
 	struct natt_punch *p = NULL;
 	uint64_t rng = 1;
-	struct natt_cand c = pt_v4(10, 0, 0, 1, 1194, NATT_CAND_RELAY), none;
+	struct natt_cand c = natt_test_v4(10, 0, 0, 1, 1194, NATT_CAND_RELAY), none;
 
 	memset(&none, 0, sizeof(none));
-	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, pt_rng_fill, &rng, 1, 0), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, natt_test_rng, &rng, 1, 0), NATT_OK);
 	CU_ASSERT_EQUAL(natt_punch_add_local(p, PT_T0, &c), NATT_ERR_INVALID); /* relay: not ours */
 	CU_ASSERT_EQUAL(natt_punch_add_local(p, PT_T0, &none), NATT_ERR_INVALID);
 	CU_ASSERT_EQUAL(natt_punch_add_remote(p, PT_T0, &none), NATT_ERR_INVALID);
 	c.port = 0;
 	CU_ASSERT_EQUAL(natt_punch_add_remote(p, PT_T0, &c), NATT_ERR_INVALID);
-	c = pt_v4(10, 0, 0, 1, 1194, NATT_CAND_HOST);
+	c = natt_test_v4(10, 0, 0, 1, 1194, NATT_CAND_HOST);
 	for (int i = 0; i < 10; i++) /* the same address: kept twice, no more */
 		CU_ASSERT_EQUAL(natt_punch_add_local(p, PT_T0, &c), NATT_OK);
 	for (int i = 0; i < NATT_PUNCH_MAX_LOCAL - 2; i++) {
@@ -294,17 +263,17 @@ static void test_cand_checks(void)
 
 static void test_infer(void)
 {
-	struct natt_seal *seal = pt_seal(1);
+	struct natt_seal *seal = natt_test_seal(1);
 	struct natt_punch *p = NULL;
 	uint64_t rng = 1;
-	struct natt_cand host = pt_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
-	struct natt_cand m1 = pt_v4(203, 0, 113, 1, 1194, NATT_CAND_SRFLX);
-	struct natt_cand m2 = pt_v4(203, 0, 113, 1, 40001, NATT_CAND_SRFLX);
-	struct natt_cand pub = pt_v4(198, 51, 100, 7, 1194, NATT_CAND_HOST);
+	struct natt_cand host = natt_test_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
+	struct natt_cand m1 = natt_test_v4(203, 0, 113, 1, 1194, NATT_CAND_SRFLX);
+	struct natt_cand m2 = natt_test_v4(203, 0, 113, 1, 40001, NATT_CAND_SRFLX);
+	struct natt_cand pub = natt_test_v4(198, 51, 100, 7, 1194, NATT_CAND_HOST);
 	uint8_t pkt[NATT_MAX_PROBE], id[NATT_PROBE_ID_LEN] = {3};
 	size_t n;
 
-	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, pt_rng_fill, &rng, 1, 0), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, natt_test_rng, &rng, 1, 0), NATT_OK);
 	CU_ASSERT_EQUAL(natt_punch_local_nat(p), NATT_NAT_UNKNOWN);
 	natt_punch_add_local(p, PT_T0, &host);
 	natt_punch_add_local(p, PT_T0, &m1);
@@ -321,7 +290,7 @@ static void test_infer(void)
 	natt_punch_free(p);
 
 	/* a NAT that restarted: the old mapping is stale, not a second one */
-	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, pt_rng_fill, &rng, 1, 0), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, natt_test_rng, &rng, 1, 0), NATT_OK);
 	natt_punch_add_local(p, PT_T0, &m1);
 	natt_punch_add_local(p, PT_T0, &m1);
 	natt_punch_add_local(p, PT_T0 + NATT_PUNCH_OBS_WINDOW + 1, &m2);
@@ -331,7 +300,7 @@ static void test_infer(void)
 	natt_punch_free(p);
 
 	/* a peer that moves later (a prflx from elsewhere) is no EDM NAT */
-	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, pt_rng_fill, &rng, 1, 0), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_punch_new(&p, NULL, seal, natt_test_rng, &rng, 1, 0), NATT_OK);
 	natt_punch_add_local(p, PT_T0, &host);
 	natt_punch_add_remote(p, PT_T0, &m1);
 	natt_punch_add_remote(p, PT_T0, &m1);
@@ -356,10 +325,10 @@ static void test_infer(void)
 static void test_pair_order_and_pacing(void)
 {
 	struct pt_duo d;
-	struct natt_cand lan = pt_v4(192, 168, 1, 20, 1194, NATT_CAND_HOST);
-	struct natt_cand other = pt_v4(10, 9, 9, 9, 1194, NATT_CAND_HOST);
-	struct natt_cand srflx = pt_v4(203, 0, 113, 2, 1194, NATT_CAND_SRFLX);
-	struct natt_cand mine = pt_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
+	struct natt_cand lan = natt_test_v4(192, 168, 1, 20, 1194, NATT_CAND_HOST);
+	struct natt_cand other = natt_test_v4(10, 9, 9, 9, 1194, NATT_CAND_HOST);
+	struct natt_cand srflx = natt_test_v4(203, 0, 113, 2, 1194, NATT_CAND_SRFLX);
+	struct natt_cand mine = natt_test_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
 	struct natt_cand order[4];
 	uint8_t buf[NATT_MAX_PROBE];
 	struct natt_cand dst;
@@ -434,7 +403,7 @@ static void test_probe_and_reply(void)
 	uint8_t probe[NATT_MAX_PROBE], reply[NATT_MAX_PROBE];
 	struct natt_header h;
 	struct natt_probe pr, rp;
-	struct natt_cand dst, nat_a = pt_v4(203, 0, 113, 1, 5555, NATT_CAND_PRFLX);
+	struct natt_cand dst, nat_a = natt_test_v4(203, 0, 113, 1, 5555, NATT_CAND_PRFLX);
 	unsigned int sock;
 	int n, m;
 
@@ -506,7 +475,7 @@ static void test_reply_never_larger(void)
 static void test_wrong_key(void)
 {
 	struct pt_duo d;
-	struct natt_seal *other = pt_seal(0x77);
+	struct natt_seal *other = natt_test_seal(0x77);
 	uint8_t id[NATT_PROBE_ID_LEN] = {1}, pkt[NATT_MAX_PROBE], out[NATT_MAX_PROBE];
 	struct natt_cand dst;
 	unsigned int sock;
@@ -561,7 +530,7 @@ static void test_reply_from_elsewhere(void)
 {
 	struct pt_duo d;
 	uint8_t probe[NATT_MAX_PROBE], reply[NATT_MAX_PROBE];
-	struct natt_cand dst, elsewhere = pt_v4(198, 51, 100, 9, 1194, NATT_CAND_HOST);
+	struct natt_cand dst, elsewhere = natt_test_v4(198, 51, 100, 9, 1194, NATT_CAND_HOST);
 	struct natt_header h;
 	struct natt_probe pr;
 	unsigned int sock;

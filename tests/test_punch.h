@@ -35,12 +35,6 @@ struct pt_text {
 	size_t len;
 };
 
-/* Deterministic "random" bytes (xorshift64; ctx points to the state). */
-void pt_rng_fill(void *ctx, uint8_t *buf, size_t len);
-/* A seal from the network key base, base + 1, ...; fails the test if not. */
-struct natt_seal *pt_seal(uint8_t base);
-/* An IPv4 candidate a.b.c.d:port of the given kind. */
-struct natt_cand pt_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port, uint8_t kind);
 /* Same address and port (kind ignored). */
 bool pt_same(const struct natt_cand *a, const struct natt_cand *b);
 /* A session with the duo's seal and random state. */

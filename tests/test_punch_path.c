@@ -105,7 +105,7 @@ static void test_rebind_needs_validation(void)
 {
 	struct pt_duo d;
 	struct natt_punch_path p;
-	struct natt_cand spoof = pt_v4(198, 51, 100, 66, 4444, NATT_CAND_HOST);
+	struct natt_cand spoof = natt_test_v4(198, 51, 100, 66, 4444, NATT_CAND_HOST);
 	uint8_t buf[NATT_MAX_PROBE];
 	struct natt_cand dst;
 	unsigned int sock;
@@ -128,7 +128,7 @@ static void test_rebind_switches(void)
 {
 	struct pt_duo d;
 	struct natt_punch_path p;
-	struct natt_cand moved = pt_v4(198, 51, 100, 11, 1194, NATT_CAND_HOST);
+	struct natt_cand moved = natt_test_v4(198, 51, 100, 11, 1194, NATT_CAND_HOST);
 	struct natt_punch_diag dg;
 
 	pt_duo_init(&d, NULL);
@@ -151,10 +151,10 @@ static void test_rebind_switches(void)
 static struct natt_punch *typed(struct pt_duo *d, bool local_edm, bool remote_edm)
 {
 	struct natt_punch *p = pt_make(d, NULL, 0x5151, NATT_PUNCH_CONTROLLING);
-	struct natt_cand h = pt_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
-	struct natt_cand m = pt_v4(203, 0, 113, 1, 1194, NATT_CAND_SRFLX);
-	struct natt_cand rh = pt_v4(10, 2, 0, 20, 1194, NATT_CAND_HOST);
-	struct natt_cand r = pt_v4(203, 0, 113, 2, 1194, NATT_CAND_SRFLX);
+	struct natt_cand h = natt_test_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
+	struct natt_cand m = natt_test_v4(203, 0, 113, 1, 1194, NATT_CAND_SRFLX);
+	struct natt_cand rh = natt_test_v4(10, 2, 0, 20, 1194, NATT_CAND_HOST);
+	struct natt_cand r = natt_test_v4(203, 0, 113, 2, 1194, NATT_CAND_SRFLX);
 
 	natt_punch_add_local(p, d->now, &h);
 	natt_punch_add_local(p, d->now, &m);
@@ -381,8 +381,8 @@ static void answer(struct pt_duo *d, const uint8_t *pkt, int n, const struct nat
 static void test_grace_prefers_lan(void)
 {
 	struct pt_duo d;
-	struct natt_cand mine = pt_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
-	struct natt_cand lan = pt_v4(192, 168, 1, 20, 1194, NATT_CAND_HOST);
+	struct natt_cand mine = natt_test_v4(192, 168, 1, 10, 1194, NATT_CAND_HOST);
+	struct natt_cand lan = natt_test_v4(192, 168, 1, 20, 1194, NATT_CAND_HOST);
 	uint8_t lan_probe[NATT_MAX_PROBE], wan_probe[NATT_MAX_PROBE], pkt[NATT_MAX_PROBE];
 	struct natt_header h;
 	struct natt_probe pr;

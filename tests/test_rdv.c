@@ -15,44 +15,6 @@
 
 /* ---- fixture ---- */
 
-void rdvt_rng_fill(void *ctx, uint8_t *buf, size_t len)
-{
-	uint64_t *s = ctx;
-
-	for (size_t i = 0; i < len; i++) {
-		*s ^= *s << 13;
-		*s ^= *s >> 7;
-		*s ^= *s << 17;
-		buf[i] = (uint8_t)(*s >> 24);
-	}
-}
-
-struct natt_seal *rdvt_seal(uint8_t base)
-{
-	uint8_t k[NATT_KEY_LEN];
-	struct natt_seal *s = NULL;
-
-	for (int i = 0; i < NATT_KEY_LEN; i++)
-		k[i] = (uint8_t)(base + i);
-	CU_ASSERT_EQUAL_FATAL(natt_seal_new(&s, k), NATT_OK);
-	return s;
-}
-
-struct natt_cand rdvt_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port, uint8_t kind)
-{
-	struct natt_cand x;
-
-	memset(&x, 0, sizeof(x));
-	x.kind = kind;
-	x.family = 4;
-	x.port = port;
-	x.addr[0] = a;
-	x.addr[1] = b;
-	x.addr[2] = c;
-	x.addr[3] = d;
-	return x;
-}
-
 struct natt_cand_list rdvt_hosts(unsigned int n, uint8_t subnet)
 {
 	struct natt_cand_list l;
@@ -60,8 +22,8 @@ struct natt_cand_list rdvt_hosts(unsigned int n, uint8_t subnet)
 	memset(&l, 0, sizeof(l));
 	l.count = (uint8_t)n;
 	for (unsigned int i = 0; i < n; i++)
-		l.cand[i] = rdvt_v4(10, subnet, 0, (uint8_t)(i + 1), (uint16_t)(1194 + i),
-				    NATT_CAND_HOST);
+		l.cand[i] = natt_test_v4(10, subnet, 0, (uint8_t)(i + 1), (uint16_t)(1194 + i),
+					 NATT_CAND_HOST);
 	if (n > 1) { /* one IPv6 host candidate too */
 		struct natt_cand *c = &l.cand[n - 1];
 
@@ -80,16 +42,16 @@ void rdvt_fx_init_cfg(struct rdvt_fx *f, const struct natt_rdv_server_config *cf
 {
 	memset(f, 0, sizeof(*f));
 	f->rng = 0x1234567887654321u;
-	f->seal = rdvt_seal(0x10);
-	f->other = rdvt_seal(0x80);
+	f->seal = natt_test_seal(0x10);
+	f->other = natt_test_seal(0x80);
 	natt_seal_network_id(f->seal, f->id);
 	natt_seal_network_id(f->other, f->other_id);
-	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&f->srv, cfg, rdvt_rng_fill, &f->rng), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&f->srv, cfg, natt_test_rng, &f->rng), NATT_OK);
 	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_add_network(f->srv, "alpha", f->seal), 0);
 	f->now = RDVT_T0;
 	f->wall = RDVT_WALL0;
-	f->srv_addr = rdvt_v4(203, 0, 113, 10, 40000, NATT_CAND_SRFLX);
-	f->cli_addr = rdvt_v4(198, 51, 100, 20, 50000, NATT_CAND_SRFLX);
+	f->srv_addr = natt_test_v4(203, 0, 113, 10, 40000, NATT_CAND_SRFLX);
+	f->cli_addr = natt_test_v4(198, 51, 100, 20, 50000, NATT_CAND_SRFLX);
 }
 
 void rdvt_small_config(struct natt_rdv_server_config *cfg)
@@ -161,7 +123,7 @@ size_t rdvt_seal_msg(struct rdvt_fx *f, uint8_t *pkt, struct natt_seal *seal, co
 
 	if (m->timestamp_ms == 0)
 		m->timestamp_ms = f->wall;
-	rdvt_rng_fill(&f->rng, salt, sizeof(salt));
+	natt_test_rng(&f->rng, salt, sizeof(salt));
 	n = natt_rdv_pack(pkt, NATT_MAX_RENDEZVOUS, seal, id, salt, m, min_body);
 	CU_ASSERT_FATAL(n > 0);
 	return (size_t)n;
@@ -415,7 +377,7 @@ static void test_srv_stale(void)
 static void test_srv_seq(void)
 {
 	struct rdvt_fx f;
-	struct natt_cand moved = rdvt_v4(203, 0, 113, 99, 41000, NATT_CAND_SRFLX);
+	struct natt_cand moved = natt_test_v4(203, 0, 113, 99, 41000, NATT_CAND_SRFLX);
 	struct natt_rdv_msg reply;
 
 	rdvt_fx_init(&f);
@@ -581,12 +543,12 @@ static void test_srv_config(void)
 	CU_ASSERT_EQUAL(cfg.max_lifetime_s, 300);
 	CU_ASSERT_EQUAL(cfg.skew_ms, 60000);
 	cfg.max_registrations = 0;
-	CU_ASSERT_EQUAL(natt_rdv_server_new(&srv, &cfg, rdvt_rng_fill, &r), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_rdv_server_new(&srv, &cfg, natt_test_rng, &r), NATT_ERR_INVALID);
 	CU_ASSERT_PTR_NULL(srv);
 	rdvt_small_config(&cfg);
 	CU_ASSERT_EQUAL(natt_rdv_server_new(&srv, &cfg, NULL, &r), NATT_ERR_INVALID);
 	cfg.rate.burst = 0;
-	CU_ASSERT_EQUAL(natt_rdv_server_new(&srv, &cfg, rdvt_rng_fill, &r), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_rdv_server_new(&srv, &cfg, natt_test_rng, &r), NATT_ERR_INVALID);
 	CU_ASSERT_PTR_NULL(srv);
 	natt_rdv_server_free(NULL);
 }
@@ -698,17 +660,17 @@ static void test_srv_salt_auto(void)
 	CU_ASSERT_EQUAL(natt_rdv_salt_capacity(1000),
 			1000 * NATT_RDV_SALTS_PER_REG + NATT_RDV_SALTS_LOOKUPS);
 	cfg.max_registrations = 1000;
-	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&a, &cfg, rdvt_rng_fill, &r), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&a, &cfg, natt_test_rng, &r), NATT_OK);
 	cfg.salt_capacity = natt_rdv_salt_capacity(1000);
-	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&b, &cfg, rdvt_rng_fill, &r), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&b, &cfg, natt_test_rng, &r), NATT_OK);
 	CU_ASSERT_EQUAL(natt_rdv_server_memory(a), natt_rdv_server_memory(b));
 	natt_rdv_server_free(a);
 	natt_rdv_server_free(b);
 	cfg.salt_capacity = SIZE_MAX;
-	CU_ASSERT_EQUAL(natt_rdv_server_new(&a, &cfg, rdvt_rng_fill, &r), NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(natt_rdv_server_new(&a, &cfg, natt_test_rng, &r), NATT_ERR_INVALID);
 	/* the default configuration: the guard is 24 bytes per salt */
 	natt_rdv_server_config_default(&cfg);
-	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&a, &cfg, rdvt_rng_fill, &r), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&a, &cfg, natt_test_rng, &r), NATT_OK);
 	CU_ASSERT(natt_rdv_server_memory(a) < 32u * 1024 * 1024);
 	natt_rdv_server_free(a);
 }

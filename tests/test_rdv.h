@@ -13,15 +13,6 @@
 #define RDVT_T0	   (1000 * NATT_SEC)
 #define RDVT_WALL0 UINT64_C(1700000000000)
 
-/* Deterministic "random" bytes (xorshift64; ctx points to the state). */
-void rdvt_rng_fill(void *ctx, uint8_t *buf, size_t len);
-
-/* A seal from the network key base, base + 1, ..., base + 31. */
-struct natt_seal *rdvt_seal(uint8_t base);
-
-/* An IPv4 candidate a.b.c.d:port of the given kind. */
-struct natt_cand rdvt_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port, uint8_t kind);
-
 /* n host candidates in 10.<subnet>.0.0/24 (the last one IPv6 when n > 1). */
 struct natt_cand_list rdvt_hosts(unsigned int n, uint8_t subnet);
 

@@ -56,10 +56,10 @@ static void world_init_cfg(struct world *w, const struct natt_rdv_server_config 
 {
 	memset(w, 0, sizeof(*w));
 	w->rng = 0xfeedface12345678u;
-	w->seal = rdvt_seal(0x10);
+	w->seal = natt_test_seal(0x10);
 	w->now = RDVT_T0;
-	w->rdv_addr = rdvt_v4(192, 0, 2, 1, 3478, NATT_CAND_HOST);
-	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&w->srv, cfg, rdvt_rng_fill, &w->rng), NATT_OK);
+	w->rdv_addr = natt_test_v4(192, 0, 2, 1, 3478, NATT_CAND_HOST);
+	CU_ASSERT_EQUAL_FATAL(natt_rdv_server_new(&w->srv, cfg, natt_test_rng, &w->rng), NATT_OK);
 	CU_ASSERT_FATAL(natt_rdv_server_add_network(w->srv, "alpha", w->seal) == 0);
 }
 
@@ -88,9 +88,9 @@ static struct peer *add_peer(struct world *w, const char *name)
 	CU_ASSERT_FATAL(w->npeer < MAX_PEERS);
 	client_config(w, &cfg, name);
 	p->w = w;
-	p->addr = rdvt_v4(203, 0, 113, (uint8_t)(10 + w->npeer), 40000, NATT_CAND_SRFLX);
+	p->addr = natt_test_v4(203, 0, 113, (uint8_t)(10 + w->npeer), 40000, NATT_CAND_SRFLX);
 	CU_ASSERT_EQUAL_FATAL(
-		natt_rdv_client_new(&p->cl, &cfg, rdvt_rng_fill, &w->rng, on_event, p), NATT_OK);
+		natt_rdv_client_new(&p->cl, &cfg, natt_test_rng, &w->rng, on_event, p), NATT_OK);
 	w->npeer++;
 	return p;
 }
@@ -199,28 +199,28 @@ static void test_cl_config(void)
 	CU_ASSERT_EQUAL(cfg.refresh, 20 * NATT_SEC);
 	CU_ASSERT(cfg.refresh + cfg.refresh / 10 < NATT_RDV_CONNTRACK_UDP);
 	cfg.refresh = 28 * NATT_SEC; /* +10 % jitter reaches 30.8 s */
-	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, rdvt_rng_fill, &r, on_event, &dummy),
+	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, natt_test_rng, &r, on_event, &dummy),
 			NATT_ERR_INVALID);
 	CU_ASSERT_PTR_NULL(cl);
 	cfg.refresh = 27 * NATT_SEC;
-	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, rdvt_rng_fill, &r, on_event, &dummy),
+	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, natt_test_rng, &r, on_event, &dummy),
 			NATT_OK);
 	natt_rdv_client_free(cl);
 	cfg.lifetime_s = 29; /* not longer than the refresh and its jitter */
-	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, rdvt_rng_fill, &r, on_event, &dummy),
+	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, natt_test_rng, &r, on_event, &dummy),
 			NATT_ERR_INVALID);
 	client_config(&w, &cfg, "bad name");
-	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, rdvt_rng_fill, &r, on_event, &dummy),
+	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, natt_test_rng, &r, on_event, &dummy),
 			NATT_ERR_BAD_NAME);
 	client_config(&w, &cfg, NULL);
 	cfg.server.port = 0;
-	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, rdvt_rng_fill, &r, on_event, &dummy),
+	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, natt_test_rng, &r, on_event, &dummy),
 			NATT_ERR_INVALID);
 	client_config(&w, &cfg, NULL);
 	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, NULL, &r, on_event, &dummy),
 			NATT_ERR_INVALID);
 	/* an anonymous client cannot register */
-	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, rdvt_rng_fill, &r, on_event, &dummy),
+	CU_ASSERT_EQUAL(natt_rdv_client_new(&cl, &cfg, natt_test_rng, &r, on_event, &dummy),
 			NATT_OK);
 	{
 		struct natt_cand_list h = rdvt_hosts(1, 1);
@@ -440,7 +440,7 @@ static size_t forge(struct world *w, uint8_t *pkt, struct natt_seal *seal, struc
 	uint8_t salt[NATT_SALT_LEN], id[NATT_NETWORK_ID_LEN];
 	int n;
 
-	rdvt_rng_fill(&w->rng, salt, sizeof(salt));
+	natt_test_rng(&w->rng, salt, sizeof(salt));
 	natt_seal_network_id(seal, id);
 	n = natt_rdv_pack(pkt, NATT_MAX_RENDEZVOUS, seal, id, salt, m, 0);
 	CU_ASSERT_FATAL(n > 0);
@@ -452,7 +452,7 @@ static void test_cl_input_checks(void)
 	struct world w;
 	struct peer *p;
 	struct natt_cand_list hosts = rdvt_hosts(1, 1);
-	struct natt_seal *other = rdvt_seal(0x80);
+	struct natt_seal *other = natt_test_seal(0x80);
 	struct natt_rdv_msg intro;
 	uint8_t pkt[NATT_MAX_RENDEZVOUS], req[NATT_MAX_RENDEZVOUS];
 	struct natt_rdv_output out;
@@ -467,7 +467,7 @@ static void test_cl_input_checks(void)
 	intro.timestamp_ms = wall(&w);
 	intro.txid = 42;
 	intro.introduce.cid = 7;
-	intro.introduce.observed = rdvt_v4(198, 51, 100, 5, 5000, NATT_CAND_SRFLX);
+	intro.introduce.observed = natt_test_v4(198, 51, 100, 5, 5000, NATT_CAND_SRFLX);
 	/* not registering: an INTRODUCE is refused */
 	len = forge(&w, pkt, w.seal, &intro);
 	CU_ASSERT_EQUAL(natt_rdv_client_input(p->cl, w.now, wall(&w), &w.rdv_addr, pkt, len),

@@ -61,7 +61,7 @@ static void test_srv_rate_limit(void)
 {
 	struct rdvt_fx f;
 	struct natt_rdv_msg reply;
-	struct natt_cand other = rdvt_v4(198, 51, 100, 21, 50000, NATT_CAND_SRFLX);
+	struct natt_cand other = natt_test_v4(198, 51, 100, 21, 50000, NATT_CAND_SRFLX);
 	int served = 0;
 
 	rdvt_fx_init(&f);
@@ -108,7 +108,7 @@ static void test_srv_global_limit(void)
 	cfg.rate.global_burst = 30;
 	rdvt_fx_init_cfg(&f, &cfg);
 	for (int i = 0; i < 100; i++) {
-		struct natt_cand from = rdvt_v4(198, 18, (uint8_t)(i >> 8), (uint8_t)i, 9, 2);
+		struct natt_cand from = natt_test_v4(198, 18, (uint8_t)(i >> 8), (uint8_t)i, 9, 2);
 
 		CU_ASSERT_EQUAL(rdvt_send(&f, &from, rdvt_lookup_msg("x", NULL, 1, 0)), NATT_OK);
 		served += f.out.count == 1;
@@ -143,7 +143,7 @@ static void test_srv_size_invariant(void)
 		struct natt_rdv_msg m;
 		size_t len, total = 0;
 
-		rdvt_rng_fill(&r, b, sizeof(b));
+		natt_test_rng(&r, b, sizeof(b));
 		nlen = i % 4 == 0 ? NATT_MAX_NAME : 1 + b[0] % 3; /* few names: many hits */
 		clen = b[1] % (NATT_MAX_NAME + 1);
 		for (size_t k = 0; k < nlen; k++)
@@ -234,7 +234,7 @@ static void test_srv_many_expiry(void)
 			uint8_t b[3];
 			uint16_t lt;
 
-			rdvt_rng_fill(&r, b, sizeof(b));
+			natt_test_rng(&r, b, sizeof(b));
 			lt = (uint16_t)(1 + (b[0] | b[1] << 8) % 300);
 			if (pass == 1 && b[2] % 4 == 0)
 				lt = 0; /* removal */

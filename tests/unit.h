@@ -21,6 +21,17 @@ int natt_add_suite(const char *name, const struct natt_test *list);
 /* Reads a hex string (whitespace ignored) into buf; returns length or -1. */
 long natt_test_unhex(const char *hex, uint8_t *buf, size_t cap);
 
+struct natt_seal;
+struct natt_cand;
+
+/* A deterministic xorshift byte source for natt_random_fn (ctx: uint64_t). */
+void natt_test_rng(void *ctx, uint8_t *buf, size_t len);
+/* A seal whose network key is the bytes base, base+1, ... (asserts). */
+struct natt_seal *natt_test_seal(uint8_t base);
+/* An IPv4 candidate a.b.c.d:port of the given kind. */
+struct natt_cand natt_test_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port,
+			      uint8_t kind);
+
 /* Path of a file under tests/ (uses $srcdir when make check sets it). */
 const char *natt_test_path(const char *rel);
 

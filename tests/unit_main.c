@@ -7,7 +7,9 @@
 #include <string.h>
 #include <CUnit/Basic.h>
 
+#include "seal.h"
 #include "unit.h"
+#include "wire.h"
 
 static const struct {
 	const char *name;
@@ -97,6 +99,45 @@ const char *natt_test_path(const char *rel)
 	 * at the source tree's top; run by hand, the source tree is assumed. */
 	snprintf(path, sizeof(path), "%s/tests/%s", srcdir ? srcdir : ".", rel);
 	return path;
+}
+
+void natt_test_rng(void *ctx, uint8_t *buf, size_t len)
+{
+	uint64_t *s = ctx;
+
+	for (size_t i = 0; i < len; i++) {
+		*s ^= *s << 13;
+		*s ^= *s >> 7;
+		*s ^= *s << 17;
+		buf[i] = (uint8_t)(*s >> 24);
+	}
+}
+
+struct natt_seal *natt_test_seal(uint8_t base)
+{
+	uint8_t k[NATT_KEY_LEN];
+	struct natt_seal *s = NULL;
+
+	for (int i = 0; i < NATT_KEY_LEN; i++)
+		k[i] = (uint8_t)(base + i);
+	CU_ASSERT_EQUAL_FATAL(natt_seal_new(&s, k), NATT_OK);
+	return s;
+}
+
+struct natt_cand natt_test_v4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port,
+			      uint8_t kind)
+{
+	struct natt_cand x;
+
+	memset(&x, 0, sizeof(x));
+	x.kind = kind;
+	x.family = 4;
+	x.port = port;
+	x.addr[0] = a;
+	x.addr[1] = b;
+	x.addr[2] = c;
+	x.addr[3] = d;
+	return x;
 }
 
 static int wanted(int argc, char **argv, const char *name)
