@@ -39,6 +39,9 @@ cap=$LAB_DIR/wan.pcapng
 lab_bg rb capture "$tshark" -n -i wan -w "$cap" -f udp >/dev/null
 capture_pid=${LAB_PIDS[-1]}
 pl_wait "$LAB_DIR/capture.log" 'Capturing on' 10 || bad "capture did not start"
+# dumpcap reports the interface open a moment before packets are recorded:
+# without this pause the client's first packets (the lookup) can be missed.
+sleep 1
 pl_client c1 c1
 if pl_wait "$LAB_DIR/c1.log" 'Initialization Sequence Completed' 40; then
 	ok "client tunnel up while capturing"
