@@ -161,10 +161,21 @@ lab_cleanup() {
 	for pid in "${LAB_PIDS[@]}"; do
 		wait "$pid" 2>/dev/null || true
 	done
+	# Processes our processes started (the plugin's helper, dumpcap) live
+	# in our namespaces too: every process in a namespace of this run is
+	# ours, so end them before the namespaces and the scratch directory go.
 	for ns in "${LAB_NS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+	done
+	for ns in "${LAB_NS[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do
+			[ -z "$(ip netns pids "$ns" 2>/dev/null)" ] && break
+			sleep 0.2
+		done
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 		ip netns del "$ns" 2>/dev/null || true
 	done
 	LAB_PIDS=()
 	LAB_NS=()
-	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR"
+	[ -n "${LAB_KEEP:-}" ] || rm -rf "$LAB_DIR" || true
 }
