@@ -15,6 +15,24 @@
 
 PL_RDV=203.0.113.2
 
+# pl_capture_start NS IFACE FILE: tshark records UDP on IFACE in NS into FILE
+# (needs $tshark); fails when the capture does not start.
+# pl_capture_stop: lets the last packets land, then ends the capture.
+pl_capture_start() {
+	lab_bg "$1" capture "$tshark" -n -i "$2" -w "$3" -f udp >/dev/null
+	PL_CAPTURE_PID=${LAB_PIDS[-1]}
+	pl_wait "$LAB_DIR/capture.log" 'Capturing on' 10 || return 1
+	# dumpcap reports the interface open a moment before packets are
+	# recorded: without this pause the first packets (the lookup) are missed.
+	sleep 1
+}
+
+pl_capture_stop() {
+	sleep 1
+	kill -INT "$PL_CAPTURE_PID"
+	wait "$PL_CAPTURE_PID" 2>/dev/null || true
+}
+
 pl_wait() {
 	local i
 	for ((i = 0; i < $3 * 10; i++)); do

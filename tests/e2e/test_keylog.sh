@@ -44,12 +44,7 @@ else
 	bad "no key log warning in server.log"
 fi
 cap=$LAB_DIR/wan.pcapng
-lab_bg rb capture "$tshark" -n -i wan -w "$cap" -f udp >/dev/null
-capture_pid=${LAB_PIDS[-1]}
-pl_wait "$LAB_DIR/capture.log" 'Capturing on' 10 || bad "capture did not start"
-# dumpcap reports the interface open a moment before packets are recorded:
-# without this pause the client's first packets (the lookup) can be missed.
-sleep 1
+pl_capture_start rb wan "$cap" || bad "capture did not start"
 pl_client c1 c1
 if pl_wait "$LAB_DIR/c1.log" 'Initialization Sequence Completed' 40; then
 	ok "client tunnel up while capturing"
@@ -57,9 +52,7 @@ else
 	bad "no tunnel: $(tail -n 3 "$LAB_DIR/c1.log")"
 fi
 pl_ping c1 10.8.0.1 10 10 && ok "10 pings through the tunnel" || bad "ping failed"
-sleep 1
-kill -INT "$capture_pid"
-wait "$capture_pid" 2>/dev/null || true
+pl_capture_stop
 
 mode=$(stat -c %a "$keylog" 2>/dev/null || echo missing)
 [ "$mode" = 600 ] && ok "key log mode 600" || bad "key log mode $mode"
