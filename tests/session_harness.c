@@ -16,18 +16,6 @@ static const uint8_t network_key[NATT_KEY_LEN] = {
 	0x74, 0x2d, 0x61, 0x2d, 0x73, 0x65, 0x63, 0x72, 0x65, 0x74,
 };
 
-static void salt_rand(void *user, uint8_t *buf, size_t len)
-{
-	struct sim_prng *rng = user;
-
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = sim_prng_next(rng);
-
-		for (size_t j = 0; j < 8 && i + j < len; j++)
-			buf[i + j] = (uint8_t)(v >> (8 * j));
-	}
-}
-
 int sh_pki(void)
 {
 	if (tlst_pki_dir()[0] != '\0')
@@ -88,7 +76,7 @@ int sh_init_ctx(struct sh *h, uint64_t seed, const struct natt_session_config *c
 		sd->established_at = NATT_TIME_NEVER;
 		if (natt_session_new(&sd->s, cfg != NULL ? cfg[i] : NULL,
 				     i == 0 ? NATT_SESSION_CLIENT : NATT_SESSION_SERVER, h->seal,
-				     sd->ctx, salt_rand, &h->rng, SH_CID(i), 0) != NATT_OK)
+				     sd->ctx, sim_prng_fill, &h->rng, SH_CID(i), 0) != NATT_OK)
 			goto fail;
 	}
 	return 0;
@@ -143,7 +131,7 @@ int sh_punch(struct sh *h)
 		struct natt_session_path me = sh_path_of(sd->addr);
 		struct natt_session_path peer = sh_path_of(h->side[1 - i].addr);
 
-		if (natt_punch_new(&sd->punch, NULL, h->seal, salt_rand, &h->rng, SH_CID(i),
+		if (natt_punch_new(&sd->punch, NULL, h->seal, sim_prng_fill, &h->rng, SH_CID(i),
 				   i == 0 ? NATT_PUNCH_CONTROLLING : NATT_PUNCH_CONTROLLED) !=
 			    NATT_OK ||
 		    natt_punch_add_local(sd->punch, h->now, &me.remote) != NATT_OK ||

@@ -13,18 +13,6 @@ static const uint8_t network_key[NATT_KEY_LEN] = {
 	0x61, 0x2d, 0x73, 0x65, 0x63, 0x72, 0x65, 0x74, 0x21, 0x0a,
 };
 
-static void salt_rand(void *user, uint8_t *buf, size_t len)
-{
-	struct sim_prng *rng = user;
-
-	for (size_t i = 0; i < len; i += 8) {
-		uint64_t v = sim_prng_next(rng);
-
-		for (size_t j = 0; j < 8 && i + j < len; j++)
-			buf[i + j] = (uint8_t)(v >> (8 * j));
-	}
-}
-
 /* A cheap position-dependent pattern: a mix of the 8-byte word index. */
 static uint64_t pattern_word(int side, uint64_t word)
 {
@@ -62,10 +50,10 @@ int pair_init(struct pair *p, uint64_t seed, const struct natt_rudp_limits *lim0
 		p->side[i].bad_at = UINT64_MAX;
 	if (p->sim == NULL || natt_seal_new(&p->seal, network_key) != NATT_OK)
 		goto fail;
-	if (natt_rudp_new(&p->side[0].conn, NATT_RUDP_CLIENT, 0x1111, 0x2222, p->seal, salt_rand,
-			  &p->salt_rng, lim0, 0) != NATT_OK ||
-	    natt_rudp_new(&p->side[1].conn, NATT_RUDP_SERVER, 0x2222, 0x1111, p->seal, salt_rand,
-			  &p->salt_rng, lim1, 0) != NATT_OK)
+	if (natt_rudp_new(&p->side[0].conn, NATT_RUDP_CLIENT, 0x1111, 0x2222, p->seal,
+			  sim_prng_fill, &p->salt_rng, lim0, 0) != NATT_OK ||
+	    natt_rudp_new(&p->side[1].conn, NATT_RUDP_SERVER, 0x2222, 0x1111, p->seal,
+			  sim_prng_fill, &p->salt_rng, lim1, 0) != NATT_OK)
 		goto fail;
 	return 0;
 fail:

@@ -518,3 +518,15 @@ size_t sim_deliver_due(struct sim *s, natt_time_t now, sim_recv_fn cb, void *ctx
 	sim_advance(s, now);
 	return n;
 }
+
+void sim_prng_fill(void *prng, uint8_t *buf, size_t len)
+{
+	struct sim_prng *rng = prng;
+
+	for (size_t i = 0; i < len; i += 8) {
+		uint64_t v = sim_prng_next(rng);
+
+		for (size_t j = 0; j < 8 && i + j < len; j++)
+			buf[i + j] = (uint8_t)(v >> (8 * j));
+	}
+}

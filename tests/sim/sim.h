@@ -181,5 +181,8 @@ struct sim_prng {
 };
 void sim_prng_seed(struct sim_prng *p, uint64_t seed);
 uint64_t sim_prng_next(struct sim_prng *p);
+/* A natt_random_fn drawing from a struct sim_prng (prng), for the salts and
+ * IDs of endpoints driven over the simulator. */
+void sim_prng_fill(void *prng, uint8_t *buf, size_t len);
 
 #endif
