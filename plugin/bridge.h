@@ -20,8 +20,9 @@
  * hard reset with a new session ID, ovpn_pkt.h), the peer gets a fresh
  * loopback port, as a restarted client's new socket would over plain UDP.
  * The sockets are non-blocking and driven by the caller's libevent base.
- * Datagrams are never queued: a full socket buffer drops (and counts) the
- * datagram, as a network would; OpenVPN's own reliability layer recovers.
+ * Datagrams are batched within one loop iteration (bridge.c), never queued
+ * beyond it: a full socket buffer drops (and counts) the datagram, as a
+ * network would; OpenVPN's own reliability layer recovers.
  */
 #ifndef NATT_PLUGIN_BRIDGE_H
 #define NATT_PLUGIN_BRIDGE_H
@@ -79,13 +80,20 @@ int natt_bridge_peer_up(struct natt_bridge *b, uint64_t peer, uint16_t *port);
 void natt_bridge_peer_down(struct natt_bridge *b, uint64_t peer);
 
 /*
- * Hands a datagram from peer to OpenVPN.  Returns NATT_OK, 1 (sent, and the
- * peer got a new loopback port first: see above), NATT_ERR_INVALID (unknown
- * peer), NATT_ERR_FULL (socket buffer full or, on a client, OpenVPN has not
- * sent anything yet: dropped and counted), NATT_ERR_IO (no new socket could
- * be opened: the old one is kept and the datagram sent on it).
+ * Hands a datagram from peer to OpenVPN: it is copied into the send batch,
+ * which goes out (one sendmmsg() per socket) at the end of the current
+ * event loop iteration, when it is full, or on natt_bridge_flush().  A
+ * datagram the socket does not take then is dropped and counted in
+ * `dropped`.  Returns NATT_OK, 1 (queued, and the peer got a new loopback
+ * port first: see above), NATT_ERR_INVALID (unknown peer), NATT_ERR_FULL
+ * (a client whose OpenVPN has not sent anything yet: dropped and counted),
+ * NATT_ERR_IO (no new socket could be opened: the old one is kept and the
+ * datagram queued for it).
  */
 int natt_bridge_to_openvpn(struct natt_bridge *b, uint64_t peer, const uint8_t *data, size_t len);
+
+/* Sends the batch now (tests; the loop does it by itself). */
+void natt_bridge_flush(struct natt_bridge *b);
 
 /* The loopback port that stands for peer (server: its own socket; client:
  * the listening one), or 0 for an unknown peer. */

@@ -99,6 +99,7 @@ static void test_server_socket_per_peer(void)
 
 	/* peer -> OpenVPN: from the peer's own port, stable */
 	CU_ASSERT_EQUAL(natt_bridge_to_openvpn(b, 22, (const uint8_t *)"to-ovpn", 7), NATT_OK);
+	natt_loop_run(s.loop, natt_loop_now() + 20 * NATT_MSEC); /* the loop sends the batch */
 	CU_ASSERT_EQUAL(recv_one(fd, buf, sizeof(buf), &from), 7);
 	CU_ASSERT_STRING_EQUAL(buf, "to-ovpn");
 	CU_ASSERT_EQUAL(ntohs(from.sin_port), p2);
@@ -157,6 +158,7 @@ static void test_client_one_listener(void)
 	CU_ASSERT_EQUAL(s.peer, 7);
 	CU_ASSERT_STRING_EQUAL(s.data, "hello");
 	CU_ASSERT_EQUAL(natt_bridge_to_openvpn(b, 7, (const uint8_t *)"back", 4), NATT_OK);
+	natt_bridge_flush(b);
 	CU_ASSERT_EQUAL(recv_one(fd, buf, sizeof(buf), &from), 4);
 	CU_ASSERT_STRING_EQUAL(buf, "back");
 	CU_ASSERT_EQUAL(ntohs(from.sin_port), ntohs(ov.sin_port));
@@ -218,12 +220,14 @@ static void test_new_openvpn_session_new_port(void)
 	hard_reset(pkt, 3, 0xbb); /* a soft reset (renegotiation) is not a new session */
 	CU_ASSERT_EQUAL(natt_bridge_to_openvpn(b, 5, pkt, sizeof(pkt)), 0);
 	CU_ASSERT_EQUAL(natt_bridge_port(b, 5), p1);
+	natt_bridge_flush(b);
 	for (int i = 0; i < 3; i++)
 		CU_ASSERT_EQUAL(recv_one(fd, buf, sizeof(buf), &from), 26);
 	CU_ASSERT_EQUAL(ntohs(from.sin_port), p1);
 
 	hard_reset(pkt, 10, 0xcc); /* V3, new session ID: the client restarted */
 	CU_ASSERT_EQUAL(natt_bridge_to_openvpn(b, 5, pkt, sizeof(pkt)), 1);
+	natt_bridge_flush(b);
 	p2 = natt_bridge_port(b, 5);
 	CU_ASSERT(p2 != 0 && p2 != p1);
 	CU_ASSERT_EQUAL(recv_one(fd, buf, sizeof(buf), &from), 26);
@@ -238,6 +242,103 @@ static void test_new_openvpn_session_new_port(void)
 	CU_ASSERT_EQUAL(natt_bridge_to_openvpn(b, 5, pkt, 8), 0); /* too short to hold a sid */
 	natt_bridge_free(b);
 	natt_loop_free(s.loop);
+	close(fd);
+}
+
+struct many {
+	struct natt_loop *loop;
+	int calls, in_order;
+};
+
+static void on_out_many(void *arg, uint64_t peer, const uint8_t *data, size_t len)
+{
+	struct many *m = arg;
+
+	(void)peer;
+	if (len == 100 && data[0] == (uint8_t)m->calls)
+		m->in_order++;
+	m->calls++;
+}
+
+/* Batching in both directions keeps every datagram, in order, each from or
+ * to its peer's own port, whatever the batch boundaries. */
+static void test_batches_keep_order(void)
+{
+	struct many m = {0};
+	struct natt_bridge *b;
+	struct sockaddr_in ov, from;
+	static uint8_t big[30000], buf[65536];
+	uint8_t d[100];
+	char err[256];
+	uint16_t pa = 0, pb = 0;
+	int fd = udp_on(0, &ov), n_a = 0, n_b = 0, order_ok = 1;
+	int next_a = 0, next_b = 0;
+
+	CU_ASSERT_EQUAL_FATAL(natt_loop_new(&m.loop, false), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_bridge_new(&b, natt_loop_base(m.loop), true, &ov, on_out_many,
+					      &m, err, sizeof(err)),
+			      NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_bridge_peer_up(b, 1, &pa), NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(natt_bridge_peer_up(b, 2, &pb), NATT_OK);
+	/* 80 datagrams, two peers interleaved in runs, one too long for the
+	 * batch in the middle: more than two batches' worth */
+	for (int i = 0; i < 80; i++) {
+		memset(d, 0, sizeof(d));
+		d[0] = (uint8_t)i;
+		if (i == 50) {
+			memset(big, 0x5a, sizeof(big));
+			big[0] = 50;
+			CU_ASSERT_EQUAL(natt_bridge_to_openvpn(b, 1, big, sizeof(big)), NATT_OK);
+			continue;
+		}
+		CU_ASSERT_EQUAL(natt_bridge_to_openvpn(b, (i / 7) % 2 ? 2 : 1, d, sizeof(d)),
+				NATT_OK);
+	}
+	natt_loop_run(m.loop, natt_loop_now() + 20 * NATT_MSEC);
+	for (int i = 0; i < 80; i++) {
+		ssize_t n;
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		socklen_t sl = sizeof(from);
+
+		if (poll(&p, 1, 1000) != 1)
+			break;
+		n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &sl);
+		if (ntohs(from.sin_port) == pa) {
+			order_ok &= buf[0] >= next_a;
+			next_a = buf[0] + 1;
+			n_a++;
+			if (buf[0] == 50)
+				CU_ASSERT_EQUAL(n, (ssize_t)sizeof(big));
+		} else if (ntohs(from.sin_port) == pb) {
+			order_ok &= buf[0] >= next_b;
+			next_b = buf[0] + 1;
+			n_b++;
+		}
+	}
+	CU_ASSERT_EQUAL(n_a + n_b, 80);
+	CU_ASSERT(order_ok);
+	CU_ASSERT_EQUAL(natt_bridge_stats(b, 1)->to_openvpn_packets, (uint64_t)n_a);
+	CU_ASSERT_EQUAL(natt_bridge_stats(b, 2)->to_openvpn_packets, (uint64_t)n_b);
+	CU_ASSERT_EQUAL(natt_bridge_stats(b, 1)->dropped + natt_bridge_stats(b, 2)->dropped, 0);
+
+	/* OpenVPN -> peer: 70 datagrams queued before the bridge reads any */
+	for (int i = 0; i < 70; i++) {
+		memset(d, 0, sizeof(d));
+		d[0] = (uint8_t)i;
+		CU_ASSERT(sendto(fd, d, sizeof(d), 0,
+				 (struct sockaddr *)&(struct sockaddr_in){
+					 .sin_family = AF_INET,
+					 .sin_port = htons(pa),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)},
+				 sizeof(struct sockaddr_in)) == (ssize_t)sizeof(d));
+	}
+	for (int i = 0; i < 10 && m.calls < 70; i++)
+		natt_loop_run(m.loop, natt_loop_now() + 20 * NATT_MSEC);
+	CU_ASSERT_EQUAL(m.calls, 70);
+	CU_ASSERT_EQUAL(m.in_order, 70);
+	CU_ASSERT_EQUAL(natt_bridge_stats(b, 1)->from_openvpn_packets, 70);
+	natt_bridge_free(b);
+	natt_loop_free(m.loop);
 	close(fd);
 }
 
@@ -261,6 +362,7 @@ static const struct natt_test tests[] = {
 	{"server: one stable loopback socket per peer", test_server_socket_per_peer},
 	{"client: one listener, replies to OpenVPN's last address", test_client_one_listener},
 	{"server: a new OpenVPN session gets a new port", test_new_openvpn_session_new_port},
+	{"batches keep every datagram, in order, on its peer's port", test_batches_keep_order},
 	{"refuses a non-loopback or port-less OpenVPN address", test_refuses_non_loopback},
 	{NULL, NULL},
 };
