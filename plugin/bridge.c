@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -30,6 +31,8 @@
 #define RX_ROUNDS   4		      /* recvmmsg() calls per readiness event, for fairness */
 #define TX_BATCH    32		      /* datagrams queued for OpenVPN before a forced flush */
 #define TX_ARENA    (TX_BATCH * 2048) /* their bytes; a longer one is sent alone */
+#define GSO_SEGS    TX_BATCH	      /* datagrams per GSO send */
+#define GSO_BYTES   65000	      /* bytes per GSO send (IPv4 UDP payload < 65508) */
 #define HELD_MAX    4		      /* client: OpenVPN datagrams kept until the server is up */
 #define HELD_LEN    1600	      /* ... each at most this long (a control packet) */
 #define HELD_AGE_US (5 * 1000000LL)   /* ... and at most this old when it comes up */
@@ -78,6 +81,7 @@ struct natt_bridge {
 		size_t off, len;
 	} tx[TX_BATCH];
 	size_t ntx, tx_fill;
+	bool no_gso; /* the kernel refused a GSO send once */
 	uint8_t tx_arena[TX_ARENA];
 };
 
@@ -237,36 +241,78 @@ static void tx_account(struct bpeer *p, size_t len, bool sent)
 	p->st.to_openvpn_bytes += len;
 }
 
+/* How many entries from k (all for one socket, ending before j) form one
+ * message: a run of equal lengths (the last may be shorter) goes out as one
+ * UDP GSO send, which crosses the loopback stack once and is cut into
+ * datagrams only on OpenVPN's socket; otherwise one datagram. */
+static size_t gso_run(const struct natt_bridge *b, size_t k, size_t j)
+{
+	size_t n = 1, total = b->tx[k].len, seg = b->tx[k].len;
+
+	if (b->no_gso)
+		return 1;
+	while (k + n < j && n < GSO_SEGS && total + b->tx[k + n].len <= GSO_BYTES &&
+	       b->tx[k + n].len <= seg && b->tx[k + n].len > 0) {
+		total += b->tx[k + n].len;
+		if (b->tx[k + n++].len < seg)
+			break; /* only the last segment may be shorter */
+	}
+	return n;
+}
+
 /* Sends entries [i, j) (one socket) with sendmmsg(); what the socket does
  * not take is dropped and counted, as a full buffer on a network would. */
 static void tx_run(struct natt_bridge *b, size_t i, size_t j)
 {
 	struct mmsghdr m[TX_BATCH];
 	struct iovec iov[TX_BATCH];
+	uint8_t ctl[TX_BATCH][CMSG_SPACE(sizeof(uint16_t))];
+	size_t first[TX_BATCH + 1], n = 0, done = 0;
 	struct bpeer *p = b->tx[i].p;
 	int fd = b->server ? p->fd : b->listen_fd;
-	size_t n = j - i, done = 0;
 
-	for (size_t k = 0; k < n; k++) {
-		iov[k] = (struct iovec){.iov_base = b->tx_arena + b->tx[i + k].off,
-					.iov_len = b->tx[i + k].len};
-		m[k].msg_hdr = (struct msghdr){.msg_iov = &iov[k], .msg_iovlen = 1};
+	for (size_t k = i; k < j; n++) {
+		size_t ents = gso_run(b, k, j), total = 0;
+		struct msghdr *h = &m[n].msg_hdr;
+
+		for (size_t e = k; e < k + ents; e++)
+			total += b->tx[e].len;
+		first[n] = k;
+		iov[n] = (struct iovec){.iov_base = b->tx_arena + b->tx[k].off, .iov_len = total};
+		*h = (struct msghdr){.msg_iov = &iov[n], .msg_iovlen = 1};
 		if (!b->server) {
-			m[k].msg_hdr.msg_name = &b->openvpn_src;
-			m[k].msg_hdr.msg_namelen = sizeof(b->openvpn_src);
+			h->msg_name = &b->openvpn_src;
+			h->msg_namelen = sizeof(b->openvpn_src);
 		}
+		if (ents > 1) {
+			uint16_t seg = (uint16_t)b->tx[k].len;
+			struct cmsghdr *c;
+
+			h->msg_control = ctl[n];
+			h->msg_controllen = sizeof(ctl[n]);
+			c = CMSG_FIRSTHDR(h);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(seg));
+			memcpy(CMSG_DATA(c), &seg, sizeof(seg));
+		}
+		k += ents;
 	}
+	first[n] = j;
 	while (done < n) {
 		int r = sendmmsg(fd, m + done, (unsigned int)(n - done), MSG_DONTWAIT);
 
-		if (r <= 0) {
-			done++; /* the first one failed (full, refused): drop it, go on */
-			tx_account(b->tx[i + done - 1].p, b->tx[i + done - 1].len, false);
-			continue;
+		if (r <= 0 && first[done + 1] - first[done] > 1 && errno != EAGAIN &&
+		    errno != ECONNREFUSED) {
+			b->no_gso = true; /* the kernel cannot segment: datagrams one by one */
+			tx_run(b, first[done], j);
+			return;
 		}
-		for (int k = 0; k < r; k++)
-			tx_account(b->tx[i + done + k].p, b->tx[i + done + k].len, true);
-		done += (size_t)r;
+		if (r <= 0) /* full, or refused while OpenVPN restarts: drop, go on */
+			r = -1;
+		for (size_t e = first[done]; e < first[done + (r < 0 ? 1 : (size_t)r)]; e++)
+			tx_account(b->tx[e].p, b->tx[e].len, r > 0);
+		done += r < 0 ? 1 : (size_t)r;
 	}
 }
 

@@ -1,17 +1,31 @@
 #!/usr/bin/env bash
-# bench_plugin.sh BUILDDIR [SECONDS] [LOSS%...]: iperf3 through OpenVPN over
-# the natt transport vs OpenVPN over plain UDP, then at each LOSS percentage
-# (default: none) natt vs OpenVPN over TCP, between the same two hosts
-# behind routed (no NAT) lab routers, one run after the other, the same
-# OpenVPN configs but for the transport.  Loss is dropped on the server
-# router's WAN in both directions (lab_loss).  Prints Mbit/s, the ratios, and
-# the time from client start to "Initialization Sequence Completed".
+# bench_plugin.sh BUILDDIR [SECONDS] [LOSS%...]: iperf3 (client -> server,
+# SECONDS each) through OpenVPN over the natt transport, OpenVPN over plain
+# UDP and, at each LOSS percentage, OpenVPN over TCP, between the same two
+# hosts behind routed (no NAT) lab routers, with the same OpenVPN configs
+# but for the transport.  Every figure is the median of BENCH_RUNS runs
+# (default 3), the configurations interleaved run by run so that a noisy
+# moment of this shared machine hits them alike.
+#
+# Environment:
+#   BENCH_RUNS=N     runs per figure (default 3)
+#   BENCH_RATE=R     also measure with each WAN link limited to R (tc tbf,
+#                    e.g. 100mbit): throughput where the network, not this
+#                    machine's two cores, is the bottleneck
+#   BENCH_DELAY=MS   one-way delay on each router's WAN link (wanem.sh), so
+#                    the path RTT is 4*MS; applies to the loss runs
+#
+# Prints Mbit/s and ratios, the time from client start to "Initialization
+# Sequence Completed", and CPU seconds per GB moved: OpenVPN's own and the
+# natt helper's (its processes are the OpenVPN process's descendants).
+# Loss is dropped on the server router's WAN in both directions (lab_loss).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:?usage: bench_plugin.sh BUILDDIR [SECONDS] [LOSS%...]}
 secs=${2:-5}
 shift 2 2>/dev/null || shift $#
 losses=("$@")
+runs=${BENCH_RUNS:-3}
 . "$here/lab.sh"
 . "$here/plugin_lib.sh"
 
@@ -28,10 +42,21 @@ lab_exec rdv ip route add 10.2.0.0/24 via 203.0.113.12
 lab_exec ra ip route add 10.2.0.0/24 via 203.0.113.12
 lab_exec rb ip route add 10.1.0.0/24 via 203.0.113.11
 
+# ticks PID: CPU clock ticks (user + system) of PID alone; tree_ticks PID:
+# of its descendants (the natt helper processes under OpenVPN).
+ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+tree_ticks() {
+	local sum=0 kid
+	for kid in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		sum=$((sum + $(ticks "$kid") + $(tree_ticks "$kid")))
+	done
+	echo "$sum"
+}
+
 # run LABEL SERVER_CONF CLIENT_CONF: start both, time the tunnel, iperf3;
-# leaves "Mbit/s seconds" in RESULT and stops both.
+# leaves "Mbit/s init-seconds openvpn-cpu-s/GB helper-cpu-s/GB" in RESULT.
 run() {
-	local label=$1 t0 spid cpid init mbps
+	local label=$1 t0 spid cpid init mbps bytes before after hbefore hafter
 	lab_bg s1 "srv-$label" "${PL_OPENVPN[@]}" --config "$2" >/dev/null
 	spid=${LAB_PIDS[-1]}
 	pl_wait "$LAB_DIR/srv-$label.log" 'Initialization Sequence Completed' 15 || lab_die "$label server"
@@ -43,13 +68,57 @@ run() {
 	init=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
 	lab_bg s1 "iperf-$label" iperf3 -s -1 -B 10.8.0.1 >/dev/null
 	sleep 0.5
+	before=$(($(ticks "$spid") + $(ticks "$cpid")))
+	hbefore=$(($(tree_ticks "$spid") + $(tree_ticks "$cpid")))
 	lab_exec c1 iperf3 -c 10.8.0.1 -t "$secs" -J >"$LAB_DIR/iperf-$label.json" || true
-	mbps=$(python3 -c 'import json,sys
-try: print("%.1f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e6))
-except Exception: print("0")' "$LAB_DIR/iperf-$label.json")
+	after=$(($(ticks "$spid") + $(ticks "$cpid")))
+	hafter=$(($(tree_ticks "$spid") + $(tree_ticks "$cpid")))
+	read -r mbps bytes < <(python3 -c 'import json,sys
+try:
+    r = json.load(open(sys.argv[1]))["end"]["sum_received"]
+    print("%.1f %d" % (r["bits_per_second"] / 1e6, r["bytes"]))
+except Exception: print("0 0")' "$LAB_DIR/iperf-$label.json")
 	kill "$cpid" "$spid" 2>/dev/null || true
 	wait "$cpid" "$spid" 2>/dev/null || true
-	RESULT="$mbps $init"
+	RESULT="$mbps $init $(awk -v t=$((after - before)) -v h=$((hafter - hbefore)) -v b="$bytes" \
+		-v hz="$(getconf CLK_TCK)" 'BEGIN { if (b == 0) b = 1
+			printf "%.2f %.2f", t / hz / (b / 1e9), h / hz / (b / 1e9) }')"
+}
+
+# median of the arguments
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
+
+# measure NAME...: BENCH_RUNS interleaved runs of each configuration NAME
+# (natt, udp, tcp); leaves the medians in M_<name> (Mbit/s), I_<name>
+# (seconds to tunnel), CO_<name> and CH_<name> (CPU s/GB: OpenVPN, helper).
+measure() {
+	local r name mb=() in=() co=() ch=()
+	declare -A all_m all_i all_o all_h
+	for ((r = 0; r < runs; r++)); do
+		for name in "$@"; do
+			run "$name$r" "$LAB_DIR/$name-s.conf" "$LAB_DIR/$name-c.conf"
+			read -r m i o h <<<"$RESULT"
+			all_m[$name]+="$m " all_i[$name]+="$i " all_o[$name]+="$o " all_h[$name]+="$h "
+		done
+	done
+	for name in "$@"; do
+		# shellcheck disable=SC2086
+		eval "M_$name=$(median ${all_m[$name]}) I_$name=$(median ${all_i[$name]})"
+		# shellcheck disable=SC2086
+		eval "CO_$name=$(median ${all_o[$name]}) CH_$name=$(median ${all_h[$name]})"
+		echo "    $name runs (Mbit/s): ${all_m[$name]}"
+	done
+}
+
+# rate LIMIT: tbf on both routers' WAN egress (empty: no limit).
+rate() {
+	local r
+	for r in ra rb; do
+		lab_exec "$r" tc qdisc del dev wan root 2>/dev/null || true
+		[ -n "$1" ] && lab_exec "$r" tc qdisc add dev wan root tbf rate "$1" burst 64kb limit 500000
+	done
+	return 0
 }
 
 pl_server s1 2>/dev/null # writes the configs; stopped at once
@@ -64,20 +133,31 @@ sed -e '/^plugin /d' -e "s/^remote .*/remote $srv 1194/" "$LAB_DIR/c1.conf" >"$L
 sed -e 's/^proto udp/proto tcp-server/' -e '/^explicit-exit-notify/d' "$LAB_DIR/udp-s.conf" >"$LAB_DIR/tcp-s.conf"
 sed -e 's/^proto udp/proto tcp-client/' "$LAB_DIR/udp-c.conf" >"$LAB_DIR/tcp-c.conf"
 
-echo "bench_plugin: iperf3 ${secs} s client -> server through OpenVPN (tun-mtu 1400, AES-256-GCM)"
-run natt "$LAB_DIR/natt-s.conf" "$LAB_DIR/natt-c.conf"
-read -r natt natt_init <<<"$RESULT"
-run udp "$LAB_DIR/udp-s.conf" "$LAB_DIR/udp-c.conf"
-read -r udp udp_init <<<"$RESULT"
-echo "  no loss: natt $natt Mbit/s, plain UDP $udp Mbit/s, ratio $(awk -v a="$natt" -v b="$udp" 'BEGIN { printf "%.2f", a / b }') (goal >= 0.95)"
-echo "  client start to tunnel: natt $natt_init s, plain UDP $udp_init s"
+echo "bench_plugin: iperf3 ${secs} s client -> server through OpenVPN (tun-mtu 1400, AES-256-GCM)," \
+	"medians of $runs runs"
+measure natt udp
+echo "  no loss, no limit: natt $M_natt Mbit/s, plain UDP $M_udp Mbit/s," \
+	"ratio $(ratio "$M_natt" "$M_udp") (goal >= 0.95)"
+echo "    CPU s/GB: natt: OpenVPN $CO_natt + helper $CH_natt; plain UDP: OpenVPN $CO_udp"
+echo "  client start to tunnel: natt $I_natt s (rendezvous, punching, TLS), plain UDP $I_udp s"
+if [ -n "${BENCH_RATE:-}" ]; then
+	rate "$BENCH_RATE"
+	measure natt udp
+	echo "  no loss, WAN $BENCH_RATE: natt $M_natt Mbit/s, plain UDP $M_udp Mbit/s," \
+		"ratio $(ratio "$M_natt" "$M_udp") (goal >= 0.95)"
+	rate ""
+fi
+if [ -n "${BENCH_DELAY:-}" ] && [ "${#losses[@]}" -gt 0 ]; then
+	. "$here/wanem.sh"
+	wan_delay ra "$BENCH_DELAY"
+	wan_delay rb "$BENCH_DELAY"
+	echo "  loss runs with ${BENCH_DELAY} ms one way on each WAN link (RTT $((4 * BENCH_DELAY)) ms)"
+fi
 for pct in "${losses[@]}"; do
 	lab_loss ra "$pct"
-	run "natt$pct" "$LAB_DIR/natt-s.conf" "$LAB_DIR/natt-c.conf"
-	read -r n _ <<<"$RESULT"
-	run "tcp$pct" "$LAB_DIR/tcp-s.conf" "$LAB_DIR/tcp-c.conf"
-	read -r t _ <<<"$RESULT"
-	echo "  $pct% loss: natt $n Mbit/s, OpenVPN over TCP $t Mbit/s, ratio $(awk -v a="$n" -v b="$t" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')"
+	measure natt udp tcp
+	echo "  $pct% loss: natt $M_natt, plain UDP $M_udp, OpenVPN over TCP $M_tcp Mbit/s;" \
+		"natt/TCP $(ratio "$M_natt" "$M_tcp" %.1f), plain UDP/TCP $(ratio "$M_udp" "$M_tcp" %.1f)"
 	lab_exec ra nft flush chain inet lab wan_in
 	lab_exec ra nft flush chain inet lab wan_out
 done
