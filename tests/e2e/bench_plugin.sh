@@ -35,6 +35,11 @@ lab_router ra none 203.0.113.11 10.1.0
 lab_router rb none 203.0.113.12 10.2.0
 lab_host s1 ra
 lab_host c1 rb
+# the same two hosts' twins behind NATs (eim), for natt's real case
+lab_router rc eim 203.0.113.13 10.3.0
+lab_router rd eim 203.0.113.14 10.4.0
+lab_host s2 rc
+lab_host c2 rd
 srv=10.1.0.2
 # routed LANs: the public side needs routes to them
 lab_exec rdv ip route add 10.1.0.0/24 via 203.0.113.11
@@ -53,24 +58,25 @@ tree_ticks() {
 	echo "$sum"
 }
 
-# run LABEL SERVER_CONF CLIENT_CONF: start both, time the tunnel, iperf3;
-# leaves "Mbit/s init-seconds openvpn-cpu-s/GB helper-cpu-s/GB" in RESULT.
+# run LABEL SERVER_CONF CLIENT_CONF [SERVER_NS CLIENT_NS]: start both, time
+# the tunnel, iperf3; leaves "Mbit/s init-seconds openvpn-cpu-s/GB
+# helper-cpu-s/GB" in RESULT.
 run() {
-	local label=$1 t0 spid cpid init mbps bytes before after hbefore hafter
-	lab_bg s1 "srv-$label" "${PL_OPENVPN[@]}" --config "$2" >/dev/null
+	local label=$1 sns=${4:-s1} cns=${5:-c1} t0 spid cpid init mbps bytes before after hbefore hafter
+	lab_bg "$sns" "srv-$label" "${PL_OPENVPN[@]}" --config "$2" >/dev/null
 	spid=${LAB_PIDS[-1]}
 	pl_wait "$LAB_DIR/srv-$label.log" 'Initialization Sequence Completed' 15 || lab_die "$label server"
 	pl_wait "$LAB_DIR/srv-$label.log" 'registered with rendezvous' 5 || true
 	t0=$(date +%s.%N)
-	lab_bg c1 "cli-$label" "${PL_OPENVPN[@]}" --config "$3" >/dev/null
+	lab_bg "$cns" "cli-$label" "${PL_OPENVPN[@]}" --config "$3" >/dev/null
 	cpid=${LAB_PIDS[-1]}
 	pl_wait "$LAB_DIR/cli-$label.log" 'Initialization Sequence Completed' 60 || lab_die "$label: no tunnel"
 	init=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-	lab_bg s1 "iperf-$label" iperf3 -s -1 -B 10.8.0.1 >/dev/null
+	lab_bg "$sns" "iperf-$label" iperf3 -s -1 -B 10.8.0.1 >/dev/null
 	sleep 0.5
 	before=$(($(ticks "$spid") + $(ticks "$cpid")))
 	hbefore=$(($(tree_ticks "$spid") + $(tree_ticks "$cpid")))
-	lab_exec c1 iperf3 -c 10.8.0.1 -t "$secs" -J >"$LAB_DIR/iperf-$label.json" || true
+	lab_exec "$cns" iperf3 -c 10.8.0.1 -t "$secs" -J >"$LAB_DIR/iperf-$label.json" || true
 	after=$(($(ticks "$spid") + $(ticks "$cpid")))
 	hafter=$(($(tree_ticks "$spid") + $(tree_ticks "$cpid")))
 	read -r mbps bytes < <(python3 -c 'import json,sys
@@ -90,14 +96,18 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 
 ratio() { awk -v a="$1" -v b="$2" -v f="${3:-%.2f}" 'BEGIN { printf f, (b > 0 ? a / b : 0) }'; }
 
 # measure NAME...: BENCH_RUNS interleaved runs of each configuration NAME
-# (natt, udp, tcp); leaves the medians in M_<name> (Mbit/s), I_<name>
+# (natt, udp, tcp; nat: natt between the twins behind NATs); leaves the medians in M_<name> (Mbit/s), I_<name>
 # (seconds to tunnel), CO_<name> and CH_<name> (CPU s/GB: OpenVPN, helper).
 measure() {
 	local r name mb=() in=() co=() ch=()
 	declare -A all_m all_i all_o all_h
 	for ((r = 0; r < runs; r++)); do
 		for name in "$@"; do
-			run "$name$r" "$LAB_DIR/$name-s.conf" "$LAB_DIR/$name-c.conf"
+			if [ "$name" = nat ]; then
+				run "$name$r" "$LAB_DIR/natt-s.conf" "$LAB_DIR/natt-c.conf" s2 c2
+			else
+				run "$name$r" "$LAB_DIR/$name-s.conf" "$LAB_DIR/$name-c.conf"
+			fi
 			read -r m i o h <<<"$RESULT"
 			all_m[$name]+="$m " all_i[$name]+="$i " all_o[$name]+="$o " all_h[$name]+="$h "
 		done
@@ -135,11 +145,12 @@ sed -e 's/^proto udp/proto tcp-client/' "$LAB_DIR/udp-c.conf" >"$LAB_DIR/tcp-c.c
 
 echo "bench_plugin: iperf3 ${secs} s client -> server through OpenVPN (tun-mtu 1400, AES-256-GCM)," \
 	"medians of $runs runs"
-measure natt udp
+measure natt udp nat
 echo "  no loss, no limit: natt $M_natt Mbit/s, plain UDP $M_udp Mbit/s," \
 	"ratio $(ratio "$M_natt" "$M_udp") (goal >= 0.95)"
 echo "    CPU s/GB: natt: OpenVPN $CO_natt + helper $CH_natt; plain UDP: OpenVPN $CO_udp"
-echo "  client start to tunnel: natt $I_natt s (rendezvous, punching, TLS), plain UDP $I_udp s"
+echo "  client start to tunnel: natt through two NATs $I_nat s (rendezvous, punching, TLS)," \
+	"natt routed $I_natt s, plain UDP routed $I_udp s; natt through two NATs: $M_nat Mbit/s"
 if [ -n "${BENCH_RATE:-}" ]; then
 	rate "$BENCH_RATE"
 	measure natt udp
