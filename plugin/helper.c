@@ -1,6 +1,7 @@
 /*
  * helper.c: forking and finding the helper process (helper.h).  Runs in
- * OpenVPN's process, inside plugin entry points, on OpenVPN's thread.
+ * OpenVPN's process, inside plugin entry points, on OpenVPN's thread; the
+ * supervisor forks its workers with natt_helper_spawn too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -112,32 +113,46 @@ static int wait_ready(struct natt_helper *h, char *msg, size_t msglen)
 	return NATT_ERR_IO;
 }
 
-int natt_helper_start(struct natt_helper *h, natt_helper_run_fn run, void *arg, char *msg,
+int natt_helper_spawn(natt_helper_run_fn run, void *arg, int *fd, pid_t *pid, char *msg,
 		      size_t msglen)
 {
-	char env[64];
 	pid_t parent = getpid();
-	int sv[2], rc;
+	int sv[2];
 
-	h->fd = -1;
-	h->pid = -1;
+	*fd = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(msg, msglen, "socketpair: %s", strerror(errno));
 		return NATT_ERR_IO;
 	}
-	h->pid = fork();
-	if (h->pid < 0) {
+	*pid = fork();
+	if (*pid < 0) {
 		snprintf(msg, msglen, "fork: %s", strerror(errno));
 		close(sv[0]);
 		close(sv[1]);
 		return NATT_ERR_IO;
 	}
-	if (h->pid == 0) {
+	if (*pid == 0) {
 		close(sv[0]);
 		child(sv[1], parent, run, arg);
 	}
 	close(sv[1]);
-	h->fd = sv[0];
+	*fd = sv[0];
+	return NATT_OK;
+}
+
+int natt_helper_start(struct natt_helper *h, natt_helper_run_fn run, void *arg, char *msg,
+		      size_t msglen)
+{
+	char env[64];
+	int rc;
+
+	h->fd = -1;
+	h->pid = -1;
+	rc = natt_helper_spawn(run, arg, &h->fd, &h->pid, msg, msglen);
+	if (rc != NATT_OK) {
+		h->pid = -1;
+		return rc;
+	}
 	rc = wait_ready(h, msg, msglen);
 	if (rc != NATT_OK) {
 		close(h->fd);

@@ -3,8 +3,11 @@
  * (doc/ARCHITECTURE.md 6.2): fork, "ready or one-line error", detach on
  * close, re-attach on re-open.
  *
- * The control channel is a SOCK_SEQPACKET socket pair, one text message
- * per packet:
+ * The process the plugin forks is the supervisor (supervisor.h); it forks
+ * the worker that runs the transport (runtime.h) and restarts it after a
+ * crash.  Both channels, plugin <-> supervisor and supervisor <-> worker,
+ * are SOCK_SEQPACKET socket pairs made by natt_helper_spawn, one text
+ * message per packet:
  *   helper -> plugin  "READY <what>"   started: sockets bound, keys loaded
  *                     "ERROR <line>"   could not start (then it exits)
  *                     "ATTACHED"       answer to ATTACH
@@ -12,10 +15,11 @@
  *                                      be restarting (SIGHUP) or exiting
  *                     "ATTACH"         openvpn_plugin_open_v3 found us again
  * The plugin's end stays open in OpenVPN (close-on-exec) across a SIGHUP's
- * close and re-open; its number and the helper's pid are kept in the
+ * close and re-open; its number and the supervisor's pid are kept in the
  * environment variable NATT_HELPER_ENV, which dlclose() does not touch.
- * When OpenVPN exits, the helper sees end-of-file on the channel (and
- * PR_SET_PDEATHSIG sends it SIGTERM) and closes every session at once.
+ * When OpenVPN exits, the supervisor sees end-of-file on the channel (and
+ * PR_SET_PDEATHSIG sends it SIGTERM) and stops the worker, which closes
+ * every session.
  */
 #ifndef NATT_PLUGIN_HELPER_H
 #define NATT_PLUGIN_HELPER_H
@@ -43,14 +47,24 @@ struct natt_helper {
 typedef int (*natt_helper_run_fn)(void *arg, int ctl_fd);
 
 /*
- * Forks the helper and waits up to NATT_HELPER_READY_TIMEOUT for its first
- * message.  In the child: PR_SET_PDEATHSIG(SIGTERM), a new session, signal
- * dispositions and mask reset (SIGPIPE ignored), every descriptor but 0-2
- * and the channel (moved to NATT_HELPER_CTL_FD) closed, then run(arg, fd).
- * msg receives the text after READY, or the reason it failed.  On success
- * NATT_HELPER_ENV is set.  Returns NATT_OK, NATT_ERR_INVALID (the helper
- * said ERROR), NATT_ERR_IO (fork or socketpair failed, the helper died or
- * did not answer in time: it is killed).
+ * Forks a child that runs run(arg, NATT_HELPER_CTL_FD), without waiting for
+ * it.  In the child: PR_SET_PDEATHSIG(SIGTERM) (it never outlives its
+ * parent), a new session, signal dispositions and mask reset (SIGPIPE
+ * ignored), every descriptor but 0-2 and the channel (moved to
+ * NATT_HELPER_CTL_FD) closed.  *fd receives the parent's end of the channel
+ * (close-on-exec), *pid the child.  Returns NATT_OK or NATT_ERR_IO
+ * (socketpair or fork failed: msg says which).
+ */
+int natt_helper_spawn(natt_helper_run_fn run, void *arg, int *fd, pid_t *pid, char *msg,
+		      size_t msglen);
+
+/*
+ * Forks the helper (natt_helper_spawn) and waits up to
+ * NATT_HELPER_READY_TIMEOUT for its first message.  msg receives the text
+ * after READY, or the reason it failed.  On success NATT_HELPER_ENV is
+ * set.  Returns NATT_OK, NATT_ERR_INVALID (the helper said ERROR),
+ * NATT_ERR_IO (fork or socketpair failed, the helper died or did not
+ * answer in time: it is killed).
  */
 int natt_helper_start(struct natt_helper *h, natt_helper_run_fn run, void *arg, char *msg,
 		      size_t msglen);

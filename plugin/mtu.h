@@ -23,10 +23,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define NATT_MTU_IPV4_HDR 20 /* RFC 791 section 3.1, no options */
-#define NATT_MTU_UDP_HDR  8  /* RFC 768 */
-#define NATT_MTU_DATA_HDR 18 /* doc/PROTOCOL.md section 7: type, epoch, dcid, counter */
-#define NATT_MTU_DATA_TAG 16 /* AEAD tag, doc/PROTOCOL.md section 7 */
+#define NATT_MTU_IPV4_HDR   20 /* RFC 791 section 3.1, no options */
+#define NATT_MTU_IPV6_EXTRA 20 /* RFC 8200: a 40-byte header, 20 more than IPv4's */
+#define NATT_MTU_UDP_HDR    8  /* RFC 768 */
+#define NATT_MTU_DATA_HDR   18 /* doc/PROTOCOL.md section 7: type, epoch, dcid, counter */
+#define NATT_MTU_DATA_TAG   16 /* AEAD tag, doc/PROTOCOL.md section 7 */
 #define NATT_MTU_OVERHEAD                                                                          \
 	(NATT_MTU_IPV4_HDR + NATT_MTU_UDP_HDR + NATT_MTU_DATA_HDR + NATT_MTU_DATA_TAG) /* 62 */
 #define NATT_MTU_OPENVPN_AEAD	 24 /* OpenVPN 2.6 P_DATA_V2 with AES-GCM/ChaCha20-Poly1305 */

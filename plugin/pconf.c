@@ -2,6 +2,7 @@
  * pconf.c: the plugin's settings (see pconf.h and the man page).
  */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,48 @@ static int s_legacy(struct natt_pconf *c, int argc, char *const *argv, const cha
 	return NATT_OK;
 }
 
+/* A user or group name: what useradd(8) accepts (letters, digits, . _ -, a
+ * trailing $), not starting with '-'.  Resolved later (natt_pconf_runas). */
+static bool valid_account(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n >= NATT_PCONF_NAME_MAX || v[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = v[i];
+
+		if (!(isalnum((unsigned char)ch) || ch == '.' || ch == '_' || ch == '-' ||
+		      (ch == '$' && i == n - 1)))
+			return false;
+	}
+	return true;
+}
+
+static int set_account(struct natt_pconf_name *dst, const char *value, const char *setting,
+		       const char *where, char *err, size_t errlen)
+{
+	if (!valid_account(value))
+		return fail(err, errlen, where, setting, "not a user or group name", value);
+	copy(dst->name, sizeof(dst->name), value);
+	copy(dst->where, sizeof(dst->where), where);
+	return NATT_OK;
+}
+
+static int s_user(struct natt_pconf *c, int argc, char *const *argv, const char *where, char *err,
+		  size_t errlen)
+{
+	(void)argc;
+	return set_account(&c->user, argv[1], "user", where, err, errlen);
+}
+
+static int s_group(struct natt_pconf *c, int argc, char *const *argv, const char *where, char *err,
+		   size_t errlen)
+{
+	(void)argc;
+	return set_account(&c->group, argv[1], "group", where, err, errlen);
+}
+
 static const struct setting settings[] = {
 	{"role", 1, 1, s_role},
 	{"name", 1, 1, s_name},
@@ -305,6 +348,8 @@ static const struct setting settings[] = {
 	{"keylog", 1, 1, s_keylog},
 	{"path-mtu", 1, 1, s_path_mtu},
 	{"legacy-passthrough", 1, 1, s_legacy},
+	{"user", 1, 1, s_user},
+	{"group", 1, 1, s_group},
 };
 
 void natt_pconf_init(struct natt_pconf *c)

@@ -1,10 +1,15 @@
 /*
  * pconf_check.c: the whole-configuration check that runs before the
- * helper starts: required settings, files, addresses, MTU.
+ * helper starts: required settings, files, addresses, MTU; and the
+ * worker's user and group, resolved in OpenVPN's process (as OpenVPN
+ * resolves its own), so an unknown name stops OpenVPN's start.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -89,4 +94,78 @@ int natt_pconf_check(const struct natt_pconf *c, char *err, size_t errlen)
 		return NATT_ERR_INVALID;
 	}
 	return NATT_OK;
+}
+
+/* getpwnam_r/getgrnam_r's scratch space (sysconf gives only a hint). */
+#define ACCOUNT_BUF 16384
+
+/* "where: user: no such user 'x'", with the lookup's error when it failed. */
+static int no_such(const struct natt_pconf_name *n, const char *setting, int rc, char *err,
+		   size_t errlen)
+{
+	snprintf(err, errlen, "%s: %s: no such %s '%s'%s%s", n->where, setting, setting, n->name,
+		 rc ? ": " : "", rc ? strerror(rc) : "");
+	return NATT_ERR_INVALID;
+}
+
+static int resolve_user(struct natt_pconf *c, char *buf, char *err, size_t errlen)
+{
+	struct passwd pw, *res = NULL;
+	int rc = getpwnam_r(c->user.name, &pw, buf, ACCOUNT_BUF, &res);
+
+	if (res == NULL)
+		return no_such(&c->user, "user", rc, err, errlen);
+	c->runas.uid = pw.pw_uid;
+	c->runas.gid = pw.pw_gid;
+	return NATT_OK;
+}
+
+static int resolve_group(struct natt_pconf *c, char *buf, char *err, size_t errlen)
+{
+	struct group gr, *res = NULL;
+	int rc = getgrnam_r(c->group.name, &gr, buf, ACCOUNT_BUF, &res);
+
+	if (res == NULL)
+		return no_such(&c->group, "group", rc, err, errlen);
+	c->runas.gid = gr.gr_gid;
+	return NATT_OK;
+}
+
+/* "user:group" as the operator reads them; the primary group by its name. */
+static void runas_label(struct natt_pconf *c, char *buf)
+{
+	struct group gr, *res = NULL;
+	char gid[32];
+	const char *group = c->group.name;
+
+	snprintf(gid, sizeof(gid), "%u", (unsigned)c->runas.gid);
+	if (group[0] == '\0')
+		group = getgrgid_r(c->runas.gid, &gr, buf, ACCOUNT_BUF, &res) == 0 && res != NULL
+				? gr.gr_name
+				: gid;
+	snprintf(c->runas.label, sizeof(c->runas.label), "%s:%s",
+		 c->user.name[0] ? c->user.name : "root", group);
+}
+
+int natt_pconf_runas(struct natt_pconf *c, char *err, size_t errlen)
+{
+	char *buf;
+	int rc = NATT_OK;
+
+	memset(&c->runas, 0, sizeof(c->runas));
+	if (c->user.name[0] == '\0' && c->group.name[0] == '\0')
+		return NATT_OK;
+	buf = malloc(ACCOUNT_BUF);
+	if (buf == NULL)
+		return NATT_ERR_NOMEM;
+	if (c->user.name[0] != '\0')
+		rc = resolve_user(c, buf, err, errlen);
+	if (rc == NATT_OK && c->group.name[0] != '\0')
+		rc = resolve_group(c, buf, err, errlen);
+	if (rc == NATT_OK) {
+		c->runas.drop = true;
+		runas_label(c, buf);
+	}
+	free(buf);
+	return rc;
 }

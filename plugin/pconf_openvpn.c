@@ -1,8 +1,9 @@
 /*
  * pconf_openvpn.c: what the plugin learns from OpenVPN itself: its
- * environment at open time and its config file (ca, cert, key, tun-mtu,
- * mssfix, compression).  OpenVPN has already accepted that file, so
- * anything this reader cannot follow is skipped with a warning, not an error.
+ * environment at open time and its config file (ca, cert, key, user,
+ * group, tun-mtu, mssfix, compression).  OpenVPN has already accepted that
+ * file, so anything this reader cannot follow is skipped with a warning,
+ * not an error.
  */
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -40,6 +41,16 @@ static void learn_path(struct natt_pconf_path *p, const struct natt_conf_line *l
 	}
 }
 
+/* OpenVPN's user/group: the worker drops to them unless the plugin says. */
+static void learn_account(struct natt_pconf_name *n, const struct natt_conf_line *l,
+			  const char *where)
+{
+	if (n->name[0] != '\0' || l->argc != 2 || strlen(l->argv[1]) >= sizeof(n->name))
+		return;
+	strcpy(n->name, l->argv[1]);
+	snprintf(n->where, sizeof(n->where), "%s", where);
+}
+
 static void learn_line(struct natt_pconf *c, const struct natt_conf_line *l, const char *where)
 {
 	const char *name = l->argv[0];
@@ -51,6 +62,10 @@ static void learn_line(struct natt_pconf *c, const struct natt_conf_line *l, con
 		learn_path(&c->cert, l, where);
 	else if (strcmp(name, "key") == 0)
 		learn_path(&c->key, l, where);
+	else if (strcmp(name, "user") == 0)
+		learn_account(&c->user, l, where);
+	else if (strcmp(name, "group") == 0)
+		learn_account(&c->group, l, where);
 	else if (strcmp(name, "tun-mtu") == 0 && l->argc >= 2 &&
 		 natt_conf_uint(l->argv[1], 1, 65535, &v) == NATT_OK) {
 		c->ov_mtu.tun_mtu = (unsigned)v;
@@ -122,6 +137,50 @@ static void learn_address(struct natt_pconf *c, const char *const *envp)
 		 server ? "local/lport" : "remote/port");
 }
 
+static void learn_cmdline_account(struct natt_pconf_name *n, const char *value)
+{
+	if (n->name[0] != '\0' || strlen(value) >= sizeof(n->name) || value[0] == '\0')
+		return;
+	strcpy(n->name, value);
+	snprintf(n->where, sizeof(n->where), "OpenVPN's command line");
+}
+
+void natt_pconf_learn_cmdline(struct natt_pconf *c, const char *args, size_t len)
+{
+	const char *end = args + len, *user = NULL, *group = NULL;
+
+	while (args < end) {
+		const char *arg = args, *next = memchr(arg, '\0', (size_t)(end - arg));
+
+		if (next == NULL || next + 1 >= end)
+			break; /* the last argument has no value after it */
+		if (strcmp(arg, "--user") == 0)
+			user = next + 1;
+		else if (strcmp(arg, "--group") == 0)
+			group = next + 1;
+		args = next + 1;
+	}
+	/* a value must itself be NUL-terminated inside the buffer */
+	if (user != NULL && memchr(user, '\0', (size_t)(end - user)) != NULL)
+		learn_cmdline_account(&c->user, user);
+	if (group != NULL && memchr(group, '\0', (size_t)(end - group)) != NULL)
+		learn_cmdline_account(&c->group, group);
+}
+
+/* OpenVPN's own command line, from /proc (empty when unreadable). */
+static void learn_own_cmdline(struct natt_pconf *c)
+{
+	char buf[8192];
+	FILE *f = fopen("/proc/self/cmdline", "re");
+	size_t n;
+
+	if (f == NULL)
+		return;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	natt_pconf_learn_cmdline(c, buf, n);
+}
+
 int natt_pconf_learn_openvpn(struct natt_pconf *c, const char *const *envp, char *warn,
 			     size_t warnlen)
 {
@@ -133,6 +192,7 @@ int natt_pconf_learn_openvpn(struct natt_pconf *c, const char *const *envp, char
 	if (c->verb < 0)
 		c->verb = verb != NULL && natt_conf_uint(verb, 0, 11, &v) == NATT_OK ? (int)v : 1;
 	learn_address(c, envp);
+	learn_own_cmdline(c);
 	if (config == NULL || strlen(config) >= sizeof(c->openvpn_config))
 		return NATT_OK;
 	strcpy(c->openvpn_config, config);

@@ -3,8 +3,9 @@
  *
  * open: re-attach to a running helper (OpenVPN re-opens plugins on SIGHUP),
  * or read and check the whole configuration, load the network key and fork
- * the helper that runs the transport (helper.h, runtime.h), failing
- * OpenVPN's start with one line when anything is wrong.
+ * the helper: a supervisor (supervisor.h) whose worker runs the transport
+ * (runtime.h), failing OpenVPN's start with one line when anything is
+ * wrong.
  * func (PLUGIN_UP): checks the tun MTU OpenVPN actually uses.
  * close: detaches; the helper decides whether OpenVPN is restarting.
  * Only these functions call OpenVPN's log callback, on OpenVPN's thread.
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "mtu.h"
 #include "runtime.h"
+#include "supervisor.h"
 
 struct handle {
 	struct natt_helper helper;
@@ -104,7 +106,15 @@ static int configure(struct natt_pconf *c, const char **argv, const char *const 
 	if (warn[0] != '\0')
 		natt_plog(NATT_PLOG_WARN, "%s", warn);
 	natt_plog_set_verb(c->verb);
-	return natt_pconf_check(c, err, errlen);
+	rc = natt_pconf_check(c, err, errlen);
+	if (rc == NATT_OK)
+		rc = natt_pconf_runas(c, err, errlen);
+	if (rc == NATT_OK && !c->runas.drop)
+		natt_plog(NATT_PLOG_NOTE,
+			  "the transport worker keeps root: neither 'user' nor 'group' is set"
+			  " (in %s or in OpenVPN's config file)",
+			  c->file);
+	return rc;
 }
 
 static bool daemon_without_log(const char *const *envp)
@@ -117,11 +127,17 @@ static bool daemon_without_log(const char *const *envp)
 static int start(struct handle *h, struct natt_pconf *c, const char *const *envp)
 {
 	struct natt_runtime_args a = {.conf = c, .use_syslog = daemon_without_log(envp)};
+	struct natt_supervisor_args s = {
+		.worker = natt_runtime_main,
+		.worker_arg = &a,
+		.verb = c->verb,
+		.use_syslog = a.use_syslog,
+	};
 	char msg[NATT_HELPER_MSG_MAX];
 	int rc = load_key(c, a.network_key, msg, sizeof(msg));
 
 	if (rc == NATT_OK)
-		rc = natt_helper_start(&h->helper, natt_runtime_main, &a, msg, sizeof(msg));
+		rc = natt_helper_start(&h->helper, natt_supervisor_main, &s, msg, sizeof(msg));
 	OPENSSL_cleanse(a.network_key, sizeof(a.network_key));
 	if (rc != NATT_OK) {
 		natt_plog(NATT_PLOG_ERR, "%s", msg);
@@ -183,8 +199,10 @@ OPENVPN_EXPORT int openvpn_plugin_open_v3(const int version,
 	return OPENVPN_PLUGIN_FUNC_SUCCESS;
 }
 
-/* The helper process has ended (a transport fault): OpenVPN must not run on
- * without its transport.  Only noticed when OpenVPN calls the plugin. */
+/* The helper (the supervisor) has ended: killed, or it could not go on.  A
+ * worker's crash does not end it (it starts a new worker); this does, and
+ * OpenVPN must not run on without its transport.  Only noticed when
+ * OpenVPN calls the plugin. */
 static bool helper_gone(const struct handle *h)
 {
 	int st;

@@ -1,6 +1,7 @@
 /*
- * runtime.c: the helper process (runtime.h): setup, control channel,
- * signals, orderly end.  Peers and the status file are in runtime_peers.c.
+ * runtime.c: the transport worker (runtime.h), forked by the supervisor
+ * (supervisor.h): setup, dropping root, control channel, signals, orderly
+ * end.  Peers and the status file's content are in runtime_peers.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,34 +13,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "helper.h"
 #include "log.h"
+#include "privdrop.h"
 #include "runtime_int.h"
+#include "status.h"
 
+/* IPv4 or IPv6; natt_addr_resolve() picks among a name's addresses. */
 static int resolve(const struct natt_pconf_addr *a, const char *setting, struct natt_cand *c,
 		   char *err, size_t errlen)
 {
-	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM}, *res;
-	char port[8];
-	int rc;
+	char why[128];
 
-	snprintf(port, sizeof(port), "%u", a->port);
-	rc = getaddrinfo(a->host, port, &hints, &res);
-	if (rc != 0) {
-		snprintf(err, errlen, "%s %s:%u: %s", setting, a->host, a->port, gai_strerror(rc));
-		return NATT_ERR_INVALID;
-	}
-	memset(c, 0, sizeof(*c));
-	c->kind = NATT_CAND_HOST;
-	c->family = 4;
-	c->port = a->port;
-	memcpy(c->addr, &((struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
-	freeaddrinfo(res);
-	return NATT_OK;
+	if (natt_addr_resolve(a->host, a->port, NATT_CAND_HOST, c, why, sizeof(why)) == NATT_OK)
+		return NATT_OK;
+	snprintf(err, errlen, strchr(a->host, ':') ? "%s [%s]:%u: %s" : "%s %s:%u: %s", setting,
+		 a->host, a->port, why);
+	return NATT_ERR_INVALID;
 }
 
 static int load_tls(struct natt_runtime *rt, char *err, size_t errlen)
@@ -69,9 +66,9 @@ static void session_config(const struct natt_pconf *c, struct natt_session_confi
 }
 
 /*
- * The key log (doc/PROTOCOL.md 12): opened once at start (the helper is
- * never chrooted), created 0600, append only; a file that anyone but its
- * owner may read is refused.
+ * The key log (doc/PROTOCOL.md 12): opened once at start, before the worker
+ * drops root (it is never chrooted), created 0600, append only; a file that
+ * anyone but its owner may read is refused.
  */
 static int keylog_open(struct natt_runtime *rt, char *err, size_t errlen)
 {
@@ -123,6 +120,39 @@ static void keylog_write(void *ctx, const struct natt_session_keylog *k)
 	OPENSSL_cleanse(line, sizeof(line));
 }
 
+/*
+ * IPv6 paths only when OpenVPN's packets fit them whole: an IPv6 header is
+ * NATT_MTU_IPV6_EXTRA bytes longer than the IPv4 one the budget counts
+ * (doc/ARCHITECTURE.md 5.11).  Says so once when they do not.
+ */
+static bool ipv6_fits(const struct natt_pconf *c)
+{
+	struct natt_mtu_limits lim;
+	unsigned tun = c->ov_mtu.tun_mtu ? c->ov_mtu.tun_mtu : NATT_MTU_OPENVPN_TUN_DEF;
+
+	if (!c->ov_known || c->path_mtu < NATT_MTU_MIN_PATH + NATT_MTU_IPV6_EXTRA)
+		return !c->ov_known;
+	natt_mtu_limits(c->path_mtu - NATT_MTU_IPV6_EXTRA, c->ov_mtu.compress, &lim);
+	if (tun <= lim.tun_mtu_max && c->ov_mtu.mssfix <= lim.mssfix_max)
+		return true;
+	natt_plog(NATT_PLOG_NOTE,
+		  "IPv6 paths off: tun-mtu %u does not fit an IPv6 path of path-mtu %u"
+		  " (nothing is fragmented); 'tun-mtu %u' and 'mssfix %u' would allow them",
+		  tun, c->path_mtu, lim.tun_mtu_max, lim.mssfix_max);
+	return false;
+}
+
+static void bind_ipv4_only(struct natt_node_config *nc)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)&nc->bind;
+
+	memset(&nc->bind, 0, sizeof(nc->bind));
+	sin->sin_family = AF_INET;
+	sin->sin_addr.s_addr = htonl(INADDR_ANY);
+	sin->sin_port = htons(nc->port);
+	nc->bind_len = sizeof(*sin);
+}
+
 static int node_config(struct natt_runtime *rt, struct natt_node_config *nc, char *err,
 		       size_t errlen)
 {
@@ -133,6 +163,8 @@ static int node_config(struct natt_runtime *rt, struct natt_node_config *nc, cha
 	nc->role = c->role == NATT_PROLE_SERVER ? NATT_NODE_SERVER : NATT_NODE_CLIENT;
 	nc->name = c->name;
 	nc->port = c->public_port == NATT_PCONF_PUBLIC_RANDOM ? 0 : (uint16_t)c->public_port;
+	if (!ipv6_fits(c))
+		bind_ipv4_only(nc);
 	nc->nrdv = (unsigned)c->n_rdv;
 	for (int i = 0; rc == NATT_OK && i < c->n_rdv; i++)
 		rc = resolve(&c->rdv[i], "rendezvous", &nc->rdv[i], err, errlen);
@@ -171,6 +203,50 @@ static void name_setting(const struct natt_pconf *c, const char *setting, char *
 	snprintf(err, errlen, "%.300s: %s: %.600s", c->file, setting, reason);
 }
 
+/*
+ * The status file is opened here, as root, and rewritten in place through
+ * the descriptor (status.h): after the drop the worker may not create files
+ * in its directory.
+ */
+static int status_open(const struct natt_pconf *c, char *err, size_t errlen)
+{
+	char reason[NATT_HELPER_MSG_MAX];
+	int rc = natt_status_open(c->status.path, reason, sizeof(reason));
+
+	if (rc != NATT_OK)
+		snprintf(err, errlen, "%.300s: %.600s", c->status.where, reason);
+	return rc;
+}
+
+/*
+ * Opens the node; a fixed public port still held by the instance that is
+ * closing (a restart: its helper tells its peers goodbye for up to ~3 s
+ * after OpenVPN exited, while systemd already starts the next one) is
+ * retried for NATT_RT_BIND_WAIT instead of failing the start.
+ */
+#define NATT_RT_BIND_WAIT_MS 5000
+#define NATT_RT_BIND_STEP_MS 100
+
+static int node_new_retry(struct natt_runtime *rt, const struct natt_node_config *nc, char *err,
+			  size_t errlen)
+{
+	const struct timespec step = {0, NATT_RT_BIND_STEP_MS * 1000000L};
+	int rc;
+
+	for (int waited = 0;; waited += NATT_RT_BIND_STEP_MS) {
+		rc = natt_node_new(&rt->node, rt->loop, nc, err, errlen);
+		if (rc != NATT_ERR_IO || rt->conf->public_port <= 0 ||
+		    strstr(err, strerror(EADDRINUSE)) == NULL || waited >= NATT_RT_BIND_WAIT_MS)
+			return rc;
+		if (waited == 0)
+			natt_plog(NATT_PLOG_NOTE,
+				  "public port %u in use: waiting up to %d s for it (%s)",
+				  rt->conf->public_port, NATT_RT_BIND_WAIT_MS / 1000,
+				  "the previous instance closing?");
+		nanosleep(&step, NULL);
+	}
+}
+
 static int start(struct natt_runtime *rt, struct natt_runtime_args *a, char *err, size_t errlen)
 {
 	struct natt_node_config nc;
@@ -193,11 +269,25 @@ static int start(struct natt_runtime *rt, struct natt_runtime_args *a, char *err
 		rc = natt_runtime_legacy_start(rt);
 	if (rc == NATT_OK)
 		rc = node_config(rt, &nc, err, errlen);
-	if (rc == NATT_OK &&
-	    (rc = natt_node_new(&rt->node, rt->loop, &nc, err, errlen)) == NATT_ERR_IO)
+	if (rc == NATT_OK && (rc = node_new_retry(rt, &nc, err, errlen)) == NATT_ERR_IO)
 		name_setting(rt->conf, "public-port", err, errlen);
 	if (rc == NATT_OK && rt->conf->role == NATT_PROLE_CLIENT)
 		rc = natt_runtime_connect(rt, err, errlen);
+	if (rc == NATT_OK && rt->conf->status.path[0] != '\0')
+		rc = status_open(rt->conf, err, errlen);
+	return rc;
+}
+
+/* Last step of the start: everything that needs root is done. */
+static int drop_root(const struct natt_pconf *c, char *err, size_t errlen)
+{
+	const struct natt_runas *r = &c->runas;
+	int rc = natt_privdrop(r, err, errlen);
+
+	if (rc == NATT_OK && r->drop)
+		natt_plog(NATT_PLOG_NOTE, "transport worker runs as %s (uid %u, gid %u)%s",
+			  r->label, (unsigned)getuid(), (unsigned)getgid(),
+			  r->uid == 0 ? ": only the group changed, the uid stays root" : "");
 	return rc;
 }
 
@@ -240,7 +330,7 @@ static void on_control(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (n == NATT_ERR_CLOSED) {
 		event_del(rt->ctl_ev);
-		natt_runtime_close(rt, "OpenVPN exited");
+		natt_runtime_close(rt, "the helper's supervisor is gone");
 	} else if (n >= 0 && strcmp(buf, "DETACH") == 0) {
 		natt_plog(NATT_PLOG_INFO, "OpenVPN closed the plugin: waiting %u s for a re-open",
 			  (unsigned)(NATT_HELPER_GRACE / NATT_SEC));
@@ -286,6 +376,7 @@ static void teardown(struct natt_runtime *rt)
 	natt_timer_free(rt->grace_timer);
 	natt_timer_free(rt->close_timer);
 	natt_runtime_status_stop(rt);
+	natt_status_close();
 	natt_node_free(rt->node);
 	natt_runtime_legacy_stop(rt);
 	natt_runtime_forget_peers(rt);
@@ -306,6 +397,7 @@ int natt_runtime_main(void *arg, int ctl_fd)
 	struct natt_cand local;
 	int rc;
 
+	prctl(PR_SET_NAME, "natt-worker");
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGUSR1, SIG_IGN);
 	signal(SIGUSR2, SIG_IGN);
@@ -314,6 +406,8 @@ int natt_runtime_main(void *arg, int ctl_fd)
 	rc = start(&rt, a, err, sizeof(err));
 	if (rc == NATT_OK)
 		rc = add_events(&rt, ctl_fd);
+	if (rc == NATT_OK)
+		rc = drop_root(a->conf, err, sizeof(err));
 	if (rc != NATT_OK) {
 		snprintf(msg, sizeof(msg), "ERROR %s", err[0] ? err : natt_strerror(rc));
 		natt_helper_send(ctl_fd, msg);
@@ -326,6 +420,6 @@ int natt_runtime_main(void *arg, int ctl_fd)
 	natt_loop_run(rt.loop, NATT_TIME_NEVER);
 	natt_runtime_status_write(&rt);
 	teardown(&rt);
-	natt_plog(NATT_PLOG_NOTE, "helper exiting");
+	natt_plog(NATT_PLOG_NOTE, "transport worker exiting");
 	return 0;
 }

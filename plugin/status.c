@@ -1,15 +1,23 @@
 /*
- * status.c: formatting and atomically replacing the status file (status.h).
+ * status.c: formatting and rewriting the status file (status.h).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "status.h"
+
+/* The file natt_status_open opened: the worker has one status file. */
+static struct {
+	int fd; /* -1: none */
+	char path[PATH_MAX];
+} opened = {.fd = -1};
 
 char *natt_status_cand(const struct natt_cand *c, char *buf, size_t cap)
 {
@@ -75,12 +83,72 @@ int natt_status_peer_line(char *buf, size_t cap, size_t *len, const struct natt_
 		(unsigned long long)p->packets_out, (long long)p->up_since);
 }
 
+int natt_status_open(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd;
+
+	natt_status_close();
+	if (strlen(path) >= sizeof(opened.path)) {
+		snprintf(err, errlen, "status %s: path too long", path);
+		return NATT_ERR_IO;
+	}
+	/* O_NONBLOCK: a FIFO must not hang the start (it is refused below) */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "status %s: %s", path, strerror(errno));
+		return NATT_ERR_IO;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "status %s: not a regular file", path);
+		close(fd);
+		return NATT_ERR_IO;
+	}
+	opened.fd = fd;
+	strcpy(opened.path, path);
+	return NATT_OK;
+}
+
+void natt_status_close(void)
+{
+	if (opened.fd >= 0)
+		close(opened.fd);
+	opened.fd = -1;
+	opened.path[0] = '\0';
+}
+
+static int write_all(int fd, const char *text, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		ssize_t n = pwrite(fd, text + off, len - off, (off_t)off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static int rewrite_in_place(const char *text, size_t len, char *err, size_t errlen)
+{
+	if (ftruncate(opened.fd, 0) < 0 || write_all(opened.fd, text, len) < 0) {
+		snprintf(err, errlen, "status %s: %s", opened.path, strerror(errno));
+		return NATT_ERR_IO;
+	}
+	return NATT_OK;
+}
+
 int natt_status_write(const char *path, const char *text, size_t len, char *err, size_t errlen)
 {
 	char tmp[4200];
-	size_t off = 0;
 	int fd;
 
+	if (opened.fd >= 0 && strcmp(path, opened.path) == 0)
+		return rewrite_in_place(text, len, err, errlen);
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp)) {
 		snprintf(err, errlen, "status %s: path too long", path);
 		return NATT_ERR_IO;
@@ -88,16 +156,9 @@ int natt_status_write(const char *path, const char *text, size_t len, char *err,
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (fd < 0)
 		goto fail;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			goto fail;
-		}
-		off += (size_t)n;
+	if (write_all(fd, text, len) < 0) {
+		close(fd);
+		goto fail;
 	}
 	if (close(fd) < 0 || rename(tmp, path) < 0)
 		goto fail;

@@ -12,8 +12,16 @@
  *   PEER,...                 one per peer
  *   NODE,<text>              the transport's own summary lines
  *   END
- * The file is replaced atomically (written to "<path>.tmp", then renamed),
- * so a reader never sees half of it.
+ * The transport worker opens the file once, before it drops root
+ * (natt_status_open), and rewrites it in place through that descriptor:
+ * replacing it by renaming a temporary file needs write access to its
+ * directory, which the user the worker drops to usually lacks (and
+ * should: /run/openvpn, /var/log/openvpn belong to root).  Rewriting in
+ * place is what OpenVPN does with its own status file.  The file is
+ * truncated, then written from its start: a reader sees a prefix of the
+ * new text, so a read that does not end with the END record caught a
+ * rewrite and should be repeated.  Without natt_status_open the file is
+ * replaced atomically ("<path>.tmp", then rename).
  */
 #ifndef NATT_PLUGIN_STATUS_H
 #define NATT_PLUGIN_STATUS_H
@@ -54,7 +62,19 @@ int natt_status_head(char *buf, size_t cap, size_t *len, const char *role, const
 		     time_t now);
 
 /*
- * Replaces path with text (len bytes), atomically.  Returns NATT_OK or
+ * Opens path (created with mode 0644; a symbolic link or anything but a
+ * regular file is refused) for natt_status_write to rewrite in place from
+ * now on.  One file per process.  Returns NATT_OK or NATT_ERR_IO (err
+ * names the file and the reason).
+ */
+int natt_status_open(const char *path, char *err, size_t errlen);
+
+/* Closes what natt_status_open opened (no-op when nothing is open). */
+void natt_status_close(void);
+
+/*
+ * Replaces path's content with text (len bytes): in place when path is the
+ * file natt_status_open opened, otherwise atomically.  Returns NATT_OK or
  * NATT_ERR_IO (err names the file and errno's text).
  */
 int natt_status_write(const char *path, const char *text, size_t len, char *err, size_t errlen);

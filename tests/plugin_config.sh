@@ -182,6 +182,8 @@ good "public-port 41999"
 expect "helper error: public port taken" "$dir/natt.conf: public-port: "
 grep -F "$dir/natt.conf: public-port: " "$dir/out" | grep -q '41999.*Address already in use' ||
 	fail "the helper's error does not name the port and the reason"
+grep -q 'public port 41999 in use: waiting up to 5 s' "$dir/out" ||
+	fail "the helper did not wait for the port (a restart's previous instance may hold it)"
 grep -F "$dir/natt.conf:4: network-key: " "$dir/out" | grep -q 'chmod 600' ||
 	fail "no warning about the group-readable network key"
 n=$((n + 1))

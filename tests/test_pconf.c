@@ -234,6 +234,35 @@ static void test_learn_client_address(void)
 	CU_ASSERT_FALSE(c.ov_known); /* no MTU check on a config not read */
 }
 
+/* A NUL-separated argument list as /proc/self/cmdline holds it. */
+#define ARGS(s) (s), sizeof(s)
+
+static void test_learn_cmdline(void)
+{
+	struct natt_pconf c;
+	char err[512];
+
+	CU_ASSERT_EQUAL_FATAL(load(&c, "role server\n", err, sizeof(err)), NATT_OK);
+	natt_pconf_learn_cmdline(&c, ARGS("openvpn\0--config\0s.conf\0--user\0nobody\0"
+					  "--group\0nogroup\0--daemon"));
+	CU_ASSERT_STRING_EQUAL(c.user.name, "nobody");
+	CU_ASSERT_STRING_EQUAL(c.group.name, "nogroup");
+	CU_ASSERT_STRING_EQUAL(c.user.where, "OpenVPN's command line");
+
+	/* the plugin's own setting wins; a trailing --user has no value */
+	CU_ASSERT_EQUAL_FATAL(load(&c, "role server\nuser natt\n", err, sizeof(err)), NATT_OK);
+	natt_pconf_learn_cmdline(&c, ARGS("openvpn\0--user\0nobody\0--group"));
+	CU_ASSERT_STRING_EQUAL(c.user.name, "natt");
+	CU_ASSERT_STRING_EQUAL(c.group.name, "");
+
+	/* a value cut off by the end of the buffer (no NUL) is not taken */
+	CU_ASSERT_EQUAL_FATAL(load(&c, "role server\n", err, sizeof(err)), NATT_OK);
+	natt_pconf_learn_cmdline(&c, "--user\0nob", 10);
+	CU_ASSERT_STRING_EQUAL(c.user.name, "");
+	natt_pconf_learn_cmdline(&c, "", 0);
+	CU_ASSERT_STRING_EQUAL(c.user.name, "");
+}
+
 static void check_fails(const char *text, const char *want)
 {
 	struct natt_pconf c;
@@ -340,6 +369,7 @@ static const struct natt_test tests[] = {
 	{"key=value overrides", test_override},
 	{"learnt from OpenVPN's config and environment", test_learn_openvpn},
 	{"client address learnt only when loopback", test_learn_client_address},
+	{"--user/--group learnt from OpenVPN's command line", test_learn_cmdline},
 	{"whole-config check", test_check},
 	{"legacy-passthrough server only, keylog accepted", test_check_legacy_keylog},
 	{"role names", test_role_names},

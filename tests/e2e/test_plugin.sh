@@ -37,6 +37,10 @@ if pl_wait "$LAB_DIR/server.log" 'Initialization Sequence Completed' 15; then
 else
 	bad "server did not start: $(tail -n 5 "$LAB_DIR/server.log")"
 fi
+# tun-mtu 1400 fits a 1500-byte IPv4 path but not an IPv6 one: IPv4 only, said once
+grep -q "IPv6 paths off: tun-mtu 1400 does not fit an IPv6 path of path-mtu 1500 .*'tun-mtu 1394'" \
+	"$LAB_DIR/server.log" && ok "server: IPv6 paths off at tun-mtu 1400, with the values to set" ||
+	bad "no 'IPv6 paths off' line for tun-mtu 1400"
 pl_wait "$LAB_DIR/server.log" 'registered with rendezvous' 10 || true
 for c in "${clients[@]}"; do pl_client "$c" "$c"; done
 for c in "${clients[@]}"; do

@@ -43,13 +43,15 @@ LAB_PIDS+=("$spid") # the lab's cleanup kills the daemon too
 # The pid file can appear before the plugin's "ready" line is logged.
 pl_wait "$slog" 'transport helper pid [0-9]+ ready' 10 || true
 hpid=$(sed -n 's/.*transport helper pid \([0-9]*\) ready.*/\1/p' "$slog" | head -n 1)
-if pl_wait "$slog" 'Initialization Sequence Completed' 15 && [ -n "$hpid" ] &&
-	grep -q "openvpn-plugin-natt\[$hpid\]: node office: server on UDP" "$slog"; then
-	ok "daemon as nobody; the helper ($hpid) logs to OpenVPN's --log"
+wpid=$(sed -n 's/.*transport helper pid [0-9]* ready, worker pid \([0-9]*\),.*/\1/p' "$slog" | head -n 1)
+if pl_wait "$slog" 'Initialization Sequence Completed' 15 && [ -n "$wpid" ] &&
+	grep -q "openvpn-plugin-natt\[$wpid\]: node office: server on UDP" "$slog"; then
+	ok "daemon as nobody; the helper ($hpid, worker $wpid) logs to OpenVPN's --log"
 else bad "server: $(tail -n 5 "$slog")"; fi
-if [ "$(stat -c %U "/proc/$spid")" = nobody ] && [ "$(stat -c %U "/proc/$hpid")" = root ]; then
-	ok "OpenVPN runs as nobody, the helper keeps root (it owns the public socket)"
-else bad "owners: openvpn $(stat -c %U "/proc/$spid"), helper $(stat -c %U "/proc/$hpid" 2>&1)"; fi
+if [ "$(stat -c %U "/proc/$spid")" = nobody ] && [ "$(stat -c %U "/proc/$hpid")" = root ] &&
+	[ "$(stat -c %U "/proc/$wpid")" = nobody ]; then
+	ok "OpenVPN and the transport worker run as nobody; the supervisor keeps root (to restart it)"
+else bad "owners: openvpn $(stat -c %U "/proc/$spid"), supervisor $(stat -c %U "/proc/$hpid" 2>&1), worker $(stat -c %U "/proc/$wpid" 2>&1)"; fi
 
 pl_client c1 c1
 if pl_wait "$LAB_DIR/c1.log" 'Initialization Sequence Completed' 40 && pl_ping c1 10.8.0.1; then
