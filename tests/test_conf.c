@@ -4,7 +4,10 @@
  * lines.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "unit.h"
@@ -208,11 +211,43 @@ static void test_hostport(void)
 		 NATT_ERR_BUFFER, "", 0);
 }
 
+/* A FIFO or a directory named as a config file is refused at once (a FIFO
+ * with no writer must not hang the loader); a regular file loads. */
+static void test_load_file_types(void)
+{
+	char dir[] = "/tmp/natt-conf-XXXXXX", path[64], err[256], *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	CU_ASSERT_FATAL(mkfifo(path, 0600) == 0);
+	CU_ASSERT_EQUAL(natt_conf_load(path, &text, &len, err, sizeof(err)), NATT_ERR_IO);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "not a regular file"));
+	unlink(path);
+	CU_ASSERT_EQUAL(natt_conf_load(dir, &text, &len, err, sizeof(err)), NATT_ERR_IO);
+	snprintf(path, sizeof(path), "%s/ok.conf", dir);
+	f = fopen(path, "w");
+	CU_ASSERT_FATAL(f != NULL);
+	fputs("role server\n", f);
+	fclose(f);
+	CU_ASSERT_EQUAL(natt_conf_load(path, &text, &len, err, sizeof(err)), NATT_OK);
+	CU_ASSERT_EQUAL(len, 12);
+	free(text);
+	unlink(path);
+	rmdir(dir);
+}
+
 static const struct natt_test tests[] = {
-	{"split_basic", test_split_basic},     {"split_quotes", test_split_quotes},
-	{"split_limits", test_split_limits},   {"reader", test_reader},
-	{"reader_errors", test_reader_errors}, {"uint", test_uint},
-	{"hostport", test_hostport},	       {NULL, NULL},
+	{"split_basic", test_split_basic},
+	{"split_quotes", test_split_quotes},
+	{"split_limits", test_split_limits},
+	{"reader", test_reader},
+	{"reader_errors", test_reader_errors},
+	{"uint", test_uint},
+	{"hostport", test_hostport},
+	{"load: file types", test_load_file_types},
+	{NULL, NULL},
 };
 
 int natt_suite_conf(void)

@@ -1,10 +1,12 @@
 /*
  * test_node.c: the node runtime (transport/node.h) on loopback only: a
  * rendezvous core on a test socket, a server node and a client node in one
- * event loop, every socket bound to 127.0.0.1.  Covers the application
- * interface (up, down, datagrams, statistics, status), the failure paths
- * (unknown name, rendezvous down at start, refused certificate), reconnect,
- * demultiplexing drops and configuration errors.  The NAT cases (direct
+ * event loop, every socket bound to 127.0.0.1 (::1 for the IPv6 test).
+ * Covers the application interface (up, down, datagrams, statistics,
+ * status), the failure paths (unknown name, rendezvous down at start,
+ * refused certificate), reconnect, demultiplexing drops, configuration
+ * errors (address families included) and the dual-stack default socket.
+ * The NAT cases (direct
  * paths, the birthday method, relay-needed) need NATs and are in
  * tests/e2e/test_matrix.sh.
  */
@@ -19,6 +21,7 @@
 
 #include <openssl/rand.h>
 
+#include "addr.h"
 #include "node.h"
 #include "tls_harness.h"
 #include "unit.h"
@@ -48,26 +51,10 @@ static uint64_t wall_ms(void)
 
 static struct natt_cand cand_of(const struct sockaddr_storage *ss)
 {
-	const struct sockaddr_in *s4 = (const struct sockaddr_in *)ss;
 	struct natt_cand c;
 
-	memset(&c, 0, sizeof(c));
-	c.kind = NATT_CAND_HOST;
-	c.family = 4;
-	c.port = ntohs(s4->sin_port);
-	memcpy(c.addr, &s4->sin_addr, 4);
+	CU_ASSERT_FATAL(natt_addr_to_cand((const struct sockaddr *)ss, NATT_CAND_HOST, &c));
 	return c;
-}
-
-static struct sockaddr_in sa_of(const struct natt_cand *c)
-{
-	struct sockaddr_in s4;
-
-	memset(&s4, 0, sizeof(s4));
-	s4.sin_family = AF_INET;
-	s4.sin_port = htons(c->port);
-	memcpy(&s4.sin_addr, c->addr, 4);
-	return s4;
 }
 
 static struct sockaddr_in loopback(uint16_t port)
@@ -109,10 +96,12 @@ static void trdv_recv(void *arg, struct natt_udp *udp, const struct natt_dgram *
 		from.kind = NATT_CAND_SRFLX;
 		natt_rdv_server_input(r->srv, now, wall_ms(), &from, d[i].data, d[i].len, &out);
 		for (unsigned int k = 0; k < out.count; k++) {
-			struct sockaddr_in to = sa_of(&out.dgram[k].to);
+			struct sockaddr_storage to;
+			socklen_t tl = natt_addr_from_cand(
+				&out.dgram[k].to, natt_udp_info(udp)->local.ss_family, &to);
 
 			natt_udp_send(udp, out.dgram[k].buf, out.dgram[k].len,
-				      (struct sockaddr *)&to, sizeof(to));
+				      (struct sockaddr *)&to, tl);
 		}
 	}
 }
@@ -212,6 +201,7 @@ struct world {
 	struct natt_seal *seal, *wrong;
 	struct natt_tls_ctx *srv_tls, *cli_tls;
 	struct trdv rdv;
+	bool v6; /* everything on ::1 instead of 127.0.0.1 */
 	struct app srv, cli;
 	bool (*cond)(struct world *w);
 	bool met;
@@ -246,13 +236,27 @@ static void run_for(struct world *w, natt_time_t d)
 	run_until(w, NULL, d);
 }
 
-static void world_init(struct world *w)
+/* The loopback address of the world's family, port 0. */
+static socklen_t world_lo(const struct world *w, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in lo = loopback(0);
+
+	if (w->v6)
+		return natt_addr_parse("::1", 0, ss);
+	memcpy(ss, &lo, sizeof(lo));
+	return sizeof(lo);
+}
+
+static void world_init_family(struct world *w, bool v6)
 {
 	struct natt_rdv_server_config rc;
 	struct natt_udp_config uc;
-	struct sockaddr_in any = loopback(0);
+	struct sockaddr_storage any;
+	socklen_t any_len;
 
 	memset(w, 0, sizeof(*w));
+	w->v6 = v6;
+	any_len = world_lo(w, &any);
 	if (tlst_pki_dir()[0] == '\0')
 		CU_ASSERT_FATAL(tlst_make_pki() == 0);
 	CU_ASSERT_FATAL(natt_loop_new(&w->loop, false) == NATT_OK);
@@ -267,9 +271,14 @@ static void world_init(struct world *w)
 	CU_ASSERT_FATAL(natt_rdv_server_new(&w->rdv.srv, &rc, rnd, NULL) == NATT_OK);
 	CU_ASSERT_FATAL(natt_rdv_server_add_network(w->rdv.srv, "test", w->seal) >= 0);
 	natt_udp_config_default(&uc);
-	CU_ASSERT_FATAL(natt_udp_open(&w->rdv.udp, w->loop, (struct sockaddr *)&any, sizeof(any),
-				      &uc, trdv_recv, &w->rdv) == NATT_OK);
+	CU_ASSERT_FATAL(natt_udp_open(&w->rdv.udp, w->loop, (struct sockaddr *)&any, any_len, &uc,
+				      trdv_recv, &w->rdv) == NATT_OK);
 	w->rdv.addr = cand_of(&natt_udp_info(w->rdv.udp)->local);
+}
+
+static void world_init(struct world *w)
+{
+	world_init_family(w, false);
 }
 
 static void world_free(struct world *w)
@@ -286,18 +295,15 @@ static void world_free(struct world *w)
 	natt_loop_free(w->loop);
 }
 
-/* A node configuration on 127.0.0.1 with the test rendezvous and short
+/* A node configuration on 127.0.0.1 (::1) with the test rendezvous and short
  * rendezvous timers (50 ms first retransmission, errors after 2 sends). */
 static void node_cfg(struct world *w, struct app *a, enum natt_node_role role,
 		     struct natt_node_config *c)
 {
-	struct sockaddr_in lo = loopback(0);
-
 	natt_node_config_default(c);
 	c->role = role;
 	c->name = role == NATT_NODE_SERVER ? "office" : NULL;
-	memcpy(&c->bind, &lo, sizeof(lo));
-	c->bind_len = sizeof(lo);
+	c->bind_len = world_lo(w, &c->bind);
 	c->nrdv = 1;
 	c->rdv[0] = w->rdv.addr;
 	c->seal = w->seal;
@@ -585,7 +591,8 @@ static void test_demux_drops(void)
 	struct natt_node_stats st;
 	struct natt_header h;
 	struct natt_cand local;
-	struct sockaddr_in to;
+	struct sockaddr_storage to;
+	socklen_t tl;
 	uint8_t data[NATT_DATA_HDR_LEN + NATT_TAG_LEN + 4];
 	int fd;
 
@@ -593,7 +600,7 @@ static void test_demux_drops(void)
 	start_server(&w);
 	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
 	natt_node_local(w.srv.node, &local);
-	to = sa_of(&local);
+	tl = natt_addr_from_cand(&local, AF_INET, &to);
 	memset(&h, 0, sizeof(h));
 	h.type = NATT_PT_DATA;
 	h.dcid = UINT64_C(0x0123456789abcdef);
@@ -601,9 +608,9 @@ static void test_demux_drops(void)
 	CU_ASSERT_EQUAL_FATAL(natt_header_encode(data, sizeof(data), &h), NATT_DATA_HDR_LEN);
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	CU_ASSERT_FATAL(fd >= 0);
-	sendto(fd, openvpn, sizeof(openvpn), 0, (struct sockaddr *)&to, sizeof(to));
-	sendto(fd, junk, sizeof(junk), 0, (struct sockaddr *)&to, sizeof(to));
-	sendto(fd, data, sizeof(data), 0, (struct sockaddr *)&to, sizeof(to));
+	sendto(fd, openvpn, sizeof(openvpn), 0, (struct sockaddr *)&to, tl);
+	sendto(fd, junk, sizeof(junk), 0, (struct sockaddr *)&to, tl);
+	sendto(fd, data, sizeof(data), 0, (struct sockaddr *)&to, tl);
 	close(fd);
 	run_for(&w, 50 * NATT_MSEC);
 	natt_node_get_stats(w.srv.node, &st);
@@ -689,6 +696,93 @@ static void test_stun_candidate(void)
 	world_free(&w);
 }
 
+/* The whole way over IPv6: rendezvous, server and client on ::1. */
+static void test_ipv6_loopback(void)
+{
+	struct world w;
+	struct natt_node_peer *p;
+	struct natt_cand local;
+	uint8_t msg[100] = {6};
+	char want[64];
+
+	world_init_family(&w, true);
+	CU_ASSERT_EQUAL_FATAL(w.rdv.addr.family, 6);
+	p = connect_both(&w, false);
+	CU_ASSERT_EQUAL(w.cli.up.path, NATT_NODE_PATH_LAN); /* one /64 */
+	CU_ASSERT_EQUAL(w.cli.up.remote.family, 6);
+	CU_ASSERT_EQUAL(w.srv.up.remote.family, 6);
+	CU_ASSERT_EQUAL(w.cli.up.remote.addr[15], 1);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(natt_node_send(w.cli.node, p, msg, sizeof(msg)), NATT_OK);
+	CU_ASSERT(run_until(&w, echoed_5, RUN_LIMIT));
+	natt_node_local(w.srv.node, &local);
+	natt_node_status(w.srv.node, app_status, &w.srv);
+	snprintf(want, sizeof(want), "local [::1]:%u rdv [::1]:%u", local.port, w.rdv.addr.port);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.srv.status[0], want));
+	snprintf(want, sizeof(want), "registered srflx [::1]:%u", local.port);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.srv.status[0], want));
+	CU_ASSERT_EQUAL(natt_node_close_peer(w.cli.node, p, "test over"), NATT_OK);
+	CU_ASSERT(run_until(&w, both_final, RUN_LIMIT));
+	CU_ASSERT(run_until(&w, both_idle, IDLE_LIMIT));
+	world_free(&w);
+}
+
+/* No bind address: the dual-stack wildcard, which reaches an IPv4
+ * rendezvous (as IPv4, not as ::ffff:127.0.0.1). */
+static void test_default_dual_stack(void)
+{
+	struct world w;
+	struct natt_node_config c;
+	struct natt_cand local;
+
+	world_init(&w);
+	node_cfg(&w, &w.srv, NATT_NODE_SERVER, &c);
+	memset(&c.bind, 0, sizeof(c.bind));
+	c.bind_len = 0;
+	node_open(&w, &w.srv, &c);
+	natt_node_local(w.srv.node, &local);
+	CU_ASSERT_EQUAL(local.family, 6);
+	CU_ASSERT_EQUAL(local.addr[15], 0); /* [::] */
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	natt_node_status(w.srv.node, app_status, &w.srv);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.srv.status[0], " registered srflx 127.0.0.1:"));
+	world_free(&w);
+}
+
+/* A rendezvous or STUN server the socket cannot reach is a configuration
+ * error named at start, not a registration that never answers. */
+static void test_family_mismatch(void)
+{
+	struct world w;
+	struct natt_node_config c;
+	struct natt_node *n = NULL;
+	struct natt_cand v6 = {.kind = NATT_CAND_HOST, .family = 6, .port = 3478};
+	char err[256] = "";
+
+	v6.addr[15] = 1;
+	world_init(&w);
+	node_cfg(&w, &w.srv, NATT_NODE_SERVER, &c);
+	c.rdv[0] = v6;
+	CU_ASSERT_EQUAL(natt_node_new(&n, w.loop, &c, err, sizeof(err)), NATT_ERR_INVALID);
+	CU_ASSERT_PTR_NULL(n);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rendezvous [::1]:3478: an IPv6 address, unreachable "
+					   "from UDP 127.0.0.1:"));
+	node_cfg(&w, &w.srv, NATT_NODE_SERVER, &c);
+	c.nstun = 1;
+	c.stun[0] = v6;
+	CU_ASSERT_EQUAL(natt_node_new(&n, w.loop, &c, err, sizeof(err)), NATT_ERR_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "STUN server [::1]:3478: an IPv6 address"));
+	/* an IPv4 rendezvous from a socket on an IPv6 address */
+	world_free(&w);
+	world_init_family(&w, true);
+	node_cfg(&w, &w.srv, NATT_NODE_SERVER, &c);
+	c.rdv[0] = natt_test_v4(127, 0, 0, 1, 3478, NATT_CAND_HOST);
+	CU_ASSERT_EQUAL(natt_node_new(&n, w.loop, &c, err, sizeof(err)), NATT_ERR_INVALID);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "rendezvous 127.0.0.1:3478: an IPv4 address, "
+					   "unreachable from UDP [::1]:"));
+	world_free(&w);
+}
+
 static void test_names(void)
 {
 	CU_ASSERT_STRING_EQUAL(natt_node_path_name(NATT_NODE_PATH_LAN), "lan");
@@ -710,6 +804,9 @@ int natt_suite_node(void)
 		{"configuration errors", test_config_errors},
 		{"API misuse", test_api_misuse},
 		{"STUN candidate", test_stun_candidate},
+		{"IPv6 loopback end to end", test_ipv6_loopback},
+		{"no bind address: dual stack", test_default_dual_stack},
+		{"address family mismatch", test_family_mismatch},
 		{"names", test_names},
 		{NULL, NULL},
 	};

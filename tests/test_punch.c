@@ -597,6 +597,121 @@ static void test_ipv6_pairs(void)
 	pt_duo_free(&d);
 }
 
+/* 2001:db8:<net>::<last>, or any 16 bytes from hex. */
+static struct natt_cand g6(uint8_t net, uint8_t last, uint16_t port, uint8_t kind)
+{
+	struct natt_cand c = v6(last, port);
+
+	c.kind = kind;
+	c.addr[0] = 0x20;
+	c.addr[1] = 0x01;
+	c.addr[2] = 0x0d;
+	c.addr[3] = 0xb8;
+	c.addr[5] = net;
+	return c;
+}
+
+static struct natt_cand hex6(const char *hex, uint16_t port)
+{
+	struct natt_cand c = v6(0, port);
+
+	CU_ASSERT_EQUAL_FATAL(natt_test_unhex(hex, c.addr, 16), 16);
+	return c;
+}
+
+/* The destinations of the first n probes, one per pacing slot. */
+static void probe_order(struct pt_duo *d, struct natt_punch *p, struct natt_cand *order,
+			unsigned int n)
+{
+	uint8_t buf[NATT_MAX_PROBE];
+	unsigned int sock;
+
+	for (unsigned int k = 0; k < n; k++) {
+		natt_time_t t = natt_punch_deadline(p);
+
+		if (t > d->now)
+			d->now = t;
+		natt_punch_on_timeout(p, d->now);
+		CU_ASSERT_TRUE(natt_punch_send(p, d->now, buf, sizeof(buf), &order[k], &sock) > 0);
+	}
+}
+
+/* Dual stack (RFC 8421): among pairs of one type IPv6 goes first; the
+ * type still decides first, so an IPv4 host pair outranks an IPv6 pair
+ * through the peer's srflx.  Only pairs of one family form. */
+static void test_family_order(void)
+{
+	struct pt_duo d;
+	struct natt_punch *p;
+	struct natt_cand l6 = g6(1, 1, 1194, NATT_CAND_HOST), r6 = g6(2, 2, 1194, NATT_CAND_HOST);
+	struct natt_cand s6 = g6(0xff, 9, 40000, NATT_CAND_SRFLX), order[3];
+	struct pt_text t;
+
+	pt_duo_init(&d, NULL);
+	p = pt_make(&d, NULL, 0x46, NATT_PUNCH_CONTROLLING);
+	natt_punch_add_local(p, d.now, &d.addr_a);
+	natt_punch_add_local(p, d.now, &l6);
+	natt_punch_add_remote(p, d.now, &s6);
+	natt_punch_add_remote(p, d.now, &d.addr_b);
+	natt_punch_add_remote(p, d.now, &r6);
+	CU_ASSERT_EQUAL(natt_punch_start(p, d.now), NATT_OK);
+	probe_order(&d, p, order, 3);
+	CU_ASSERT_TRUE(pt_same(&order[0], &r6));       /* host, IPv6 */
+	CU_ASSERT_TRUE(pt_same(&order[1], &d.addr_b)); /* host, IPv4 */
+	CU_ASSERT_TRUE(pt_same(&order[2], &s6));       /* srflx, IPv6 */
+	/* three pairs, best first, each of one family (an IPv6 local for an
+	 * IPv6 peer, never across families) */
+	pt_diag_text(p, &t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(
+		t.buf, "pair 1: socket 0 [2001:db8:1::1]:1194 -> host [2001:db8:2::2]:1194"));
+	CU_ASSERT_PTR_NOT_NULL(
+		strstr(t.buf, "pair 2: socket 0 198.51.100.1:1194 -> host 192.0.2.2"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "pair 3: socket 0 [2001:db8:1::1]:1194 -> srflx"));
+	CU_ASSERT_PTR_NULL(strstr(t.buf, "pair 4:"));
+	natt_punch_free(p);
+	pt_duo_free(&d);
+}
+
+/* A peer's IPv6 candidates that cannot be a path are never probed: the
+ * unspecified address, multicast, link-local (no scope travels with a
+ * candidate), IPv4-mapped (an IPv4 address in disguise). */
+static void test_unusable_v6_remotes(void)
+{
+	static const char *const bad[] = {
+		"00000000000000000000000000000000", "ff020000000000000000000000000001",
+		"ff0e0000000000000000000000000001", "fe800000000000000000000000000001",
+		"febf0000000000000000000000000001", "00000000000000000000ffffc0000209",
+	};
+	struct pt_duo d;
+	struct natt_punch *p;
+	struct natt_cand l6 = g6(1, 1, 1194, NATT_CAND_HOST), good = g6(2, 2, 1194, NATT_CAND_HOST);
+	struct natt_cand order[4];
+	struct pt_text t;
+
+	pt_duo_init(&d, NULL);
+	p = pt_make(&d, NULL, 0x47, NATT_PUNCH_CONTROLLING);
+	natt_punch_add_local(p, d.now, &l6);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct natt_cand c = hex6(bad[i], 1194);
+
+		natt_punch_add_remote(p, d.now, &c);
+	}
+	natt_punch_start(p, d.now);
+	CU_ASSERT_EQUAL(natt_punch_state(p), NATT_PUNCH_FAILED);
+	pt_diag_text(p, &t);
+	CU_ASSERT_PTR_NOT_NULL(strstr(t.buf, "why: no candidate pair"));
+	/* fe80::/10 ends at febf: fec0:: (old site-local) is probed */
+	good = hex6("fec00000000000000000000000000001", 1194);
+	natt_punch_add_remote(p, d.now, &good);
+	natt_punch_start(p, d.now);
+	CU_ASSERT_EQUAL(natt_punch_state(p), NATT_PUNCH_PROBING);
+	probe_order(&d, p, order, 4);
+	for (int k = 0; k < 4; k++)
+		CU_ASSERT_TRUE(pt_same(&order[k], &good));
+	natt_punch_free(p);
+	pt_duo_free(&d);
+}
+
 int natt_suite_punch(void)
 {
 	static const struct natt_test unit[] = {
@@ -611,6 +726,8 @@ int natt_suite_punch(void)
 		{"recv_checks", test_recv_checks},
 		{"reply_from_elsewhere", test_reply_from_elsewhere},
 		{"ipv6_pairs", test_ipv6_pairs},
+		{"family_order", test_family_order},
+		{"unusable_v6_remotes", test_unusable_v6_remotes},
 		{NULL, NULL},
 	};
 	static const struct natt_test *const parts[] = {unit, natt_punch_path_tests,

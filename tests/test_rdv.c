@@ -648,6 +648,72 @@ static void test_srv_via(void)
 	rdvt_fx_free(&f);
 }
 
+/* A dual-stack rendezvous: a server registered over IPv6 (socket 1), a
+ * client looking it up over IPv4 (socket 0).  Each answer goes back on the
+ * socket and in the family it came from; the introduction to the server
+ * carries the client's IPv4 address over IPv6, the reply to the client the
+ * server's IPv6 one; STUN answers IPv6 within the amplification bound. */
+static void test_srv_ipv6(void)
+{
+	struct rdvt_fx f;
+	struct natt_cand s6, got;
+	struct natt_rdv_msg m = rdvt_reg_msg("office", 1, 60, 2), reply, intro;
+	static const uint8_t txid[NATT_STUN_TXID_LEN] = {6, 6, 6};
+	uint8_t pkt[NATT_MAX_RENDEZVOUS];
+	size_t len;
+	int n;
+
+	rdvt_fx_init(&f);
+	memset(&s6, 0, sizeof(s6));
+	s6.kind = NATT_CAND_SRFLX;
+	s6.family = 6;
+	s6.port = 40000;
+	memcpy(s6.addr, "\x20\x01\x0d\xb8\x00\x01", 6);
+	s6.addr[15] = 2;
+	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
+	CU_ASSERT_EQUAL(natt_rdv_server_input_via(f.srv, f.now, f.wall, &s6, 1, pkt, len, &f.out),
+			NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(f.out.count, 1);
+	CU_ASSERT(natt_rdv_same_addr(&f.out.dgram[0].to, &s6));
+	CU_ASSERT_EQUAL(f.out.dgram[0].via, 1);
+	rdvt_open_out(&f, 0, &reply);
+	CU_ASSERT(natt_rdv_same_addr(&reply.reg_ack.observed, &s6));
+	m = rdvt_lookup_msg("office", "laptop", 9, 1);
+	len = rdvt_seal_msg(&f, pkt, f.seal, f.id, &m, 0);
+	CU_ASSERT_EQUAL(
+		natt_rdv_server_input_via(f.srv, f.now, f.wall, &f.cli_addr, 0, pkt, len, &f.out),
+		NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(f.out.count, 2);
+	CU_ASSERT(natt_rdv_same_addr(&f.out.dgram[0].to, &f.cli_addr));
+	CU_ASSERT_EQUAL(f.out.dgram[0].via, 0);
+	rdvt_open_out(&f, 0, &reply);
+	CU_ASSERT_EQUAL_FATAL(reply.lookup_reply.cands.count, 3);
+	CU_ASSERT_EQUAL(reply.lookup_reply.cands.cand[1].family, 6); /* the IPv6 host */
+	CU_ASSERT(natt_rdv_same_addr(&reply.lookup_reply.cands.cand[2], &s6));
+	CU_ASSERT(natt_rdv_same_addr(&f.out.dgram[1].to, &s6));
+	CU_ASSERT_EQUAL(f.out.dgram[1].via, 1);
+	rdvt_open_out(&f, 1, &intro);
+	CU_ASSERT(natt_rdv_same_addr(&intro.introduce.observed, &f.cli_addr));
+	/* STUN over IPv6, from a request without FINGERPRINT (20 bytes) */
+	n = natt_stun_binding_request(pkt, sizeof(pkt), txid, false);
+	CU_ASSERT_EQUAL(
+		natt_rdv_server_input_via(f.srv, f.now, f.wall, &s6, 1, pkt, (size_t)n, &f.out),
+		NATT_OK);
+	CU_ASSERT_EQUAL_FATAL(f.out.count, 1);
+	CU_ASSERT(f.out.dgram[0].len <= NATT_STUN_MAX_AMPLIFICATION * (size_t)n);
+	CU_ASSERT_EQUAL(
+		natt_stun_parse_response(f.out.dgram[0].buf, f.out.dgram[0].len, txid, &got),
+		NATT_OK);
+	CU_ASSERT(natt_rdv_same_addr(&got, &s6));
+	/* a source that is no address: refused before anything else */
+	s6.port = 0;
+	CU_ASSERT_EQUAL(
+		natt_rdv_server_input_via(f.srv, f.now, f.wall, &s6, 1, pkt, (size_t)n, &f.out),
+		NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(f.out.count, 0);
+	rdvt_fx_free(&f);
+}
+
 /* salt_capacity 0 sizes the replay guard from max_registrations. */
 static void test_srv_salt_auto(void)
 {
@@ -679,6 +745,7 @@ static const struct natt_test tests[] = {
 	{"srv_config", test_srv_config},
 	{"srv_events", test_srv_events},
 	{"srv_via", test_srv_via},
+	{"srv_ipv6", test_srv_ipv6},
 	{"srv_salt_auto", test_srv_salt_auto},
 	{"srv_register_ack", test_srv_register_ack},
 	{"srv_register_lookup_introduce", test_srv_register_lookup_introduce},

@@ -385,6 +385,88 @@ static void test_cl_lookup_found_introduce(void)
 	world_free(&w);
 }
 
+/* 2001:db8:<net>::<last>:port of the given kind. */
+static struct natt_cand v6(uint8_t net, uint8_t last, uint16_t port, uint8_t kind)
+{
+	struct natt_cand c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.family = 6;
+	c.port = port;
+	c.addr[0] = 0x20;
+	c.addr[1] = 0x01;
+	c.addr[2] = 0x0d;
+	c.addr[3] = 0xb8;
+	c.addr[5] = net;
+	c.addr[15] = last;
+	return c;
+}
+
+/* A rendezvous at an IPv6 address: the server registers from an IPv6
+ * address, a client looks it up from IPv4 (a dual-stack rendezvous serves
+ * both); every address travels whole, and an answer from the rendezvous'
+ * IPv4 or IPv4-mapped twin is not the rendezvous'. */
+static void test_cl_ipv6(void)
+{
+	struct world w;
+	struct peer *srv, *cli;
+	struct natt_cand_list shost = rdvt_hosts(2, 1), chost = rdvt_hosts(1, 7);
+	struct natt_cand obs, twin;
+	const struct natt_rdv_event *ev;
+	struct natt_rdv_output out;
+	uint8_t pkt[NATT_MAX_RENDEZVOUS];
+	int e, n;
+
+	world_init(&w);
+	w.rdv_addr = v6(0xff, 1, 3478, NATT_CAND_HOST);
+	srv = add_peer(&w, "office");
+	srv->addr = v6(1, 2, 5000, NATT_CAND_SRFLX);
+	cli = add_peer(&w, "laptop");
+	natt_rdv_client_register(srv->cl, w.now, &shost);
+	pump(&w);
+	CU_ASSERT(natt_rdv_client_observed(srv->cl, &obs));
+	CU_ASSERT(natt_rdv_same_addr(&obs, &srv->addr));
+	CU_ASSERT_EQUAL(obs.family, 6);
+	natt_rdv_client_lookup(cli->cl, w.now, "office", 0x66, &chost);
+	run_until(&w, w.now + 10 * NATT_SEC);
+	e = find_event(cli, NATT_RDV_EV_LOOKUP_DONE, 0);
+	CU_ASSERT_FATAL(e >= 0);
+	ev = &cli->ev[e];
+	CU_ASSERT_EQUAL(ev->result, NATT_RDV_RES_OK);
+	CU_ASSERT(natt_rdv_same_addr(&ev->observed, &cli->addr));
+	CU_ASSERT_EQUAL_FATAL(ev->cands.count, 3);
+	CU_ASSERT(natt_cand_equal(&ev->cands.cand[1], &shost.cand[1])); /* the IPv6 host */
+	CU_ASSERT(natt_rdv_same_addr(&ev->cands.cand[2], &srv->addr));
+	e = find_event(srv, NATT_RDV_EV_INTRODUCED, 0);
+	CU_ASSERT_FATAL(e >= 0);
+	CU_ASSERT(natt_rdv_same_addr(&srv->ev[e].observed, &cli->addr));
+	/* a real answer, from 0.0.0.1 or ::ffff:0.0.0.1 first (refused, nothing
+	 * changes), then from the rendezvous (accepted) */
+	natt_rdv_client_lookup(cli->cl, w.now, "office", 0x67, &chost);
+	n = natt_rdv_client_poll(cli->cl, w.now, wall(&w), pkt, sizeof(pkt));
+	CU_ASSERT_FATAL(n > 0);
+	natt_rdv_server_input(w.srv, w.now, wall(&w), &cli->addr, pkt, (size_t)n, &out);
+	CU_ASSERT_FATAL(out.count >= 1 && natt_rdv_same_addr(&out.dgram[0].to, &cli->addr));
+	twin = natt_test_v4(0, 0, 0, 1, 3478, NATT_CAND_HOST);
+	CU_ASSERT_EQUAL(natt_rdv_client_input(cli->cl, w.now, wall(&w), &twin, out.dgram[0].buf,
+					      out.dgram[0].len),
+			NATT_ERR_INVALID);
+	twin = w.rdv_addr;
+	memset(twin.addr, 0, 16);
+	twin.addr[10] = twin.addr[11] = 0xff;
+	twin.addr[15] = 1;
+	CU_ASSERT_EQUAL(natt_rdv_client_input(cli->cl, w.now, wall(&w), &twin, out.dgram[0].buf,
+					      out.dgram[0].len),
+			NATT_ERR_INVALID);
+	CU_ASSERT_EQUAL(count_events(cli, NATT_RDV_EV_LOOKUP_DONE), 1);
+	CU_ASSERT_EQUAL(natt_rdv_client_input(cli->cl, w.now, wall(&w), &w.rdv_addr,
+					      out.dgram[0].buf, out.dgram[0].len),
+			NATT_OK);
+	CU_ASSERT_EQUAL(count_events(cli, NATT_RDV_EV_LOOKUP_DONE), 2);
+	world_free(&w);
+}
+
 static void test_cl_lookup_not_found(void)
 {
 	struct world w;
@@ -629,6 +711,7 @@ const struct natt_test rdvt_client_tests[] = {
 	{"cl_backoff_down", test_cl_backoff_down},
 	{"cl_lapsed", test_cl_lapsed},
 	{"cl_lookup_found_introduce", test_cl_lookup_found_introduce},
+	{"cl_ipv6", test_cl_ipv6},
 	{"cl_lookup_not_found", test_cl_lookup_not_found},
 	{"cl_lookup_timeout", test_cl_lookup_timeout},
 	{"cl_input_checks", test_cl_input_checks},

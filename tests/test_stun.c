@@ -336,6 +336,86 @@ static void test_xor_mapped_v6(void)
 	round_trip(&b, 52);
 }
 
+/* answer() to a request with txid, from `from`: the response's length. */
+static int answer_from(const struct natt_cand *from, const uint8_t *txid, uint8_t *resp, size_t cap)
+{
+	uint8_t req[32];
+	int rn = natt_stun_binding_request(req, sizeof(req), txid, true);
+
+	return natt_stun_answer(resp, cap, req, (size_t)rn, from);
+}
+
+/* An IPv4-mapped IPv6 address (a dual-stack server's view of an IPv4
+ * client) is the IPv4 candidate; the decoder still shows the wire. */
+static void test_mapped_v4_in_v6(void)
+{
+	static const uint8_t txid[NATT_STUN_TXID_LEN] = {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, 1, 2};
+	struct natt_cand from = addr6("00000000000000000000ffffc0000207", 41000);
+	struct natt_cand want = addr4(192, 0, 2, 7, 41000), got;
+	struct natt_stun_msg m;
+	uint8_t resp[128];
+	int n = answer_from(&from, txid, resp, sizeof(resp));
+
+	CU_ASSERT_EQUAL_FATAL(n, 52);
+	CU_ASSERT_EQUAL_FATAL(natt_stun_decode(&m, resp, (size_t)n), NATT_OK);
+	CU_ASSERT_EQUAL(m.xor_mapped.family, 6);
+	CU_ASSERT_EQUAL(natt_stun_parse_response(resp, (size_t)n, txid, &got), NATT_OK);
+	CU_ASSERT(natt_cand_equal(&got, &want));
+	/* ::ffff:0:0/96 only: ::c000:207 (IPv4-compatible, deprecated) stays IPv6 */
+	from = addr6("000000000000000000000000c0000207", 41000);
+	n = answer_from(&from, txid, resp, sizeof(resp));
+	CU_ASSERT_EQUAL(natt_stun_parse_response(resp, (size_t)n, txid, &got), NATT_OK);
+	CU_ASSERT(natt_cand_equal(&got, &from));
+}
+
+/* The unspecified address is nobody's mapping, in either family. */
+static void test_mapped_unspecified(void)
+{
+	static const uint8_t txid[NATT_STUN_TXID_LEN] = {1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144};
+	struct natt_cand v6 = addr6("00000000000000000000000000000000", 5000);
+	struct natt_cand v4 = addr4(0, 0, 0, 0, 5000), mapped0 = v6, got;
+	struct natt_stun_msg m;
+	uint8_t resp[128];
+	int n;
+
+	mapped0.addr[10] = mapped0.addr[11] = 0xff; /* ::ffff:0.0.0.0 */
+	n = answer_from(&v6, txid, resp, sizeof(resp));
+	CU_ASSERT_EQUAL(natt_stun_decode(&m, resp, (size_t)n), NATT_OK);
+	CU_ASSERT_EQUAL(natt_stun_parse_response(resp, (size_t)n, txid, &got),
+			NATT_ERR_BAD_ADDRESS);
+	n = answer_from(&v4, txid, resp, sizeof(resp));
+	CU_ASSERT_EQUAL(natt_stun_parse_response(resp, (size_t)n, txid, &got),
+			NATT_ERR_BAD_ADDRESS);
+	n = answer_from(&mapped0, txid, resp, sizeof(resp));
+	CU_ASSERT_EQUAL(natt_stun_parse_response(resp, (size_t)n, txid, &got),
+			NATT_ERR_BAD_ADDRESS);
+}
+
+/* Malformed IPv6 address attributes: each length but 20 is refused, and
+ * a value cut by the end of the message is truncation. */
+static void test_bad_v6_address_attrs(void)
+{
+	static const uint16_t lens[] = {4, 8, 16, 19, 24};
+	uint8_t v[24] = {0, 2, 0x12, 0x34, 0x20, 0x01, 0x0d, 0xb8};
+	struct natt_stun_msg d;
+	struct natt_cand got;
+	struct msgbuf m;
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		mb_start(&m, NATT_STUN_BINDING_SUCCESS, vector_txid);
+		mb_attr(&m, NATT_STUN_ATTR_XOR_MAPPED_ADDRESS, v, lens[i]);
+		CU_ASSERT_EQUAL(natt_stun_decode(&d, m.b, m.len), NATT_ERR_BAD_LENGTH);
+		CU_ASSERT_EQUAL(natt_stun_parse_response(m.b, m.len, vector_txid, &got),
+				NATT_ERR_BAD_LENGTH);
+	}
+	mb_start(&m, NATT_STUN_BINDING_SUCCESS, vector_txid);
+	mb_attr(&m, NATT_STUN_ATTR_XOR_MAPPED_ADDRESS, v, 20);
+	CU_ASSERT_EQUAL(natt_stun_decode(&d, m.b, m.len), NATT_OK);
+	m.len -= 4; /* the last 4 address bytes are missing */
+	mb_fix_len(&m);
+	CU_ASSERT_EQUAL(natt_stun_decode(&d, m.b, m.len), NATT_ERR_TRUNCATED);
+}
+
 static void test_mapped_address_fallback(void)
 {
 	struct natt_cand want = addr4(198, 51, 100, 9, 1234), got;
@@ -647,6 +727,9 @@ static const struct natt_test tests[] = {
 	{"integrity_absent", test_integrity_absent},
 	{"xor_mapped_v4", test_xor_mapped_v4},
 	{"xor_mapped_v6", test_xor_mapped_v6},
+	{"mapped_v4_in_v6", test_mapped_v4_in_v6},
+	{"mapped_unspecified", test_mapped_unspecified},
+	{"bad_v6_address_attrs", test_bad_v6_address_attrs},
 	{"mapped_address_fallback", test_mapped_address_fallback},
 	{"parse_response_errors", test_parse_response_errors},
 	{"fingerprint_failure", test_fingerprint_failure},

@@ -66,18 +66,14 @@ static double ms(natt_time_t t, natt_time_t from)
 	return t == NATT_TIME_NEVER || t < from ? -1.0 : (double)(t - from) / 1000.0;
 }
 
+/* An address as text, IPv6 in brackets; four buffers, for one printf. */
 static const char *addr(const struct natt_cand *c)
 {
-	static char buf[4][64];
+	static char buf[4][NATT_CAND_STRLEN];
 	static int i;
-	const uint8_t *a = c->addr;
 
 	i = (i + 1) % 4;
-	if (c->family == 4)
-		snprintf(buf[i], sizeof(buf[i]), "%u.%u.%u.%u:%u", a[0], a[1], a[2], a[3], c->port);
-	else
-		snprintf(buf[i], sizeof(buf[i]), "none");
-	return buf[i];
+	return natt_cand_format(c, buf[i], sizeof(buf[i]));
 }
 
 static const char *nat_short(enum natt_nat_type t)

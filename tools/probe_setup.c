@@ -3,8 +3,6 @@
  * addresses, turned into a node configuration (probe.h).
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <netdb.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,10 +10,10 @@
 
 #include <openssl/crypto.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "keyfile.h"
 #include "probe.h"
-#include "addr.h"
 
 #define DEFAULT_PORT 3478 /* the rendezvous' and STUN's */
 
@@ -189,46 +187,45 @@ int probe_parse(int argc, char **argv, struct probe_opts *o)
 
 /* ---- addresses ---- */
 
-/* HOST[:PORT] (a name or a numeric address) to a candidate. */
+/* HOST[:PORT] (a name, a numeric IPv4 address, an IPv6 address in
+ * brackets) to a candidate (natt_addr_resolve() picks the family). */
 static int resolve(const char *opt, const char *s, struct natt_cand *c)
 {
-	struct addrinfo hints = {.ai_socktype = SOCK_DGRAM, .ai_family = AF_INET};
-	struct addrinfo *res;
-	char host[256], port[8];
+	char host[256], why[128];
 	uint16_t p;
-	int rc;
 
 	if (natt_conf_hostport(s, DEFAULT_PORT, host, sizeof(host), &p) != NATT_OK || p == 0) {
-		fprintf(stderr, PROBE_PROG ": %s %s: want HOST[:PORT]\n", opt, s);
+		fprintf(stderr, PROBE_PROG ": %s %s: want HOST[:PORT] or [IPv6]:PORT\n", opt, s);
 		return -1;
 	}
-	snprintf(port, sizeof(port), "%u", p);
-	rc = getaddrinfo(host, port, &hints, &res);
-	if (rc != 0) {
-		fprintf(stderr, PROBE_PROG ": %s %s: %s\n", opt, s, gai_strerror(rc));
+	if (natt_addr_resolve(host, p, NATT_CAND_HOST, c, why, sizeof(why)) != NATT_OK) {
+		fprintf(stderr, PROBE_PROG ": %s %s: %s\n", opt, s, why);
 		return -1;
 	}
-	rc = natt_addr_to_cand(res->ai_addr, NATT_CAND_HOST, c) ? 0 : -1;
-	freeaddrinfo(res);
-	if (rc < 0)
-		fprintf(stderr, PROBE_PROG ": %s %s: not an IPv4 address\n", opt, s);
-	return rc;
+	return 0;
 }
 
+/* --bind: a numeric IPv4 or IPv6 address (brackets allowed), the port from
+ * --port.  Without it the node takes the dual-stack wildcard. */
 static int bind_addr(const struct probe_opts *o, struct natt_node_config *cfg)
 {
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&cfg->bind;
+	char host[64];
+	size_t n;
 
 	cfg->port = (uint16_t)o->port;
 	if (o->bind == NULL)
 		return 0;
-	s4->sin_family = AF_INET;
-	s4->sin_port = htons((uint16_t)o->port);
-	if (inet_pton(AF_INET, o->bind, &s4->sin_addr) != 1) {
-		fprintf(stderr, PROBE_PROG ": --bind %s: want a numeric IPv4 address\n", o->bind);
+	n = strlen(o->bind);
+	if (n >= 2 && o->bind[0] == '[' && o->bind[n - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), o->bind + 1);
+	else
+		snprintf(host, sizeof(host), "%s", o->bind);
+	cfg->bind_len = natt_addr_parse(host, (uint16_t)o->port, &cfg->bind);
+	if (cfg->bind_len == 0) {
+		fprintf(stderr, PROBE_PROG ": --bind %s: want a numeric IPv4 or IPv6 address\n",
+			o->bind);
 		return -1;
 	}
-	cfg->bind_len = sizeof(*s4);
 	return 0;
 }
 

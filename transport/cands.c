@@ -12,10 +12,14 @@
 #define TYPE_PREF_PRFLX 110
 #define TYPE_PREF_SRFLX 100
 #define TYPE_PREF_RELAY 0
-/* RFC 8445 5.1.2.1: local preference of a single-interface agent, and the
- * component ID (one component: the session's datagrams). */
-#define LOCAL_PREF   65535
-#define COMPONENT_ID 1
+/* RFC 8445 5.1.2.1: local preference, and the component ID (one
+ * component: the session's datagrams).  RFC 8421 4: a dual-stack agent
+ * ranks IPv6 above IPv4 among candidates of one type (no NAT state to
+ * keep, no carrier-grade NAT on the way); the type still comes first, so
+ * an IPv4 host pair outranks an IPv6 pair through a srflx candidate. */
+#define LOCAL_PREF_IPV6 65535
+#define LOCAL_PREF_IPV4 65534
+#define COMPONENT_ID	1
 /* Above every RFC 8445 pair priority (those are below 2^63): the LAN bit. */
 #define PRIO_LAN (UINT64_C(1) << 63)
 /* Subnet sizes assumed for "same LAN": candidates carry no prefix. */
@@ -132,9 +136,11 @@ static uint32_t type_pref(uint8_t kind)
 }
 
 /* RFC 8445 5.1.2.1. */
-static uint32_t cand_prio(uint8_t kind)
+static uint32_t cand_prio(const struct natt_cand *c)
 {
-	return type_pref(kind) << 24 | (uint32_t)LOCAL_PREF << 8 | (256 - COMPONENT_ID);
+	uint32_t local = c->family == 6 ? LOCAL_PREF_IPV6 : LOCAL_PREF_IPV4;
+
+	return type_pref(c->kind) << 24 | local << 8 | (256 - COMPONENT_ID);
 }
 
 /* RFC 8445 6.1.2.3: G is the controlling agent's candidate, D the
@@ -142,7 +148,7 @@ static uint32_t cand_prio(uint8_t kind)
 static uint64_t pair_prio(const struct natt_punch *p, const struct natt_cand *local,
 			  const struct natt_cand *remote, bool lan)
 {
-	uint64_t l = cand_prio(local->kind), r = cand_prio(remote->kind);
+	uint64_t l = cand_prio(local), r = cand_prio(remote);
 	uint64_t g = p->role == NATT_PUNCH_CONTROLLING ? l : r;
 	uint64_t d = p->role == NATT_PUNCH_CONTROLLING ? r : l;
 	uint64_t prio = (g < d ? g : d) << 32 | 2 * (g > d ? g : d) | (g > d);
@@ -151,6 +157,26 @@ static uint64_t pair_prio(const struct natt_punch *p, const struct natt_cand *lo
 }
 
 /* ---- pairs ---- */
+
+/*
+ * Whether a peer's address can be a path at all.  The peer's candidates come
+ * from the network: an IPv6 address that is unspecified, multicast,
+ * link-local (no scope travels with a candidate) or IPv4-mapped (an IPv4
+ * address in disguise: the IPv4 candidate is the one to pair) is never
+ * probed.  IPv4 is taken as given (loopback and private addresses are
+ * what tests and LANs use).
+ */
+static bool remote_usable(const struct natt_cand *r)
+{
+	static const uint8_t zero[16], v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
+	const uint8_t *a = r->addr;
+
+	if (r->family != 6)
+		return true;
+	return memcmp(a, zero, 16) != 0 && a[0] != 0xff &&
+	       !(a[0] == 0xfe && (a[1] & 0xc0) == 0x80) &&
+	       memcmp(a, v4_mapped, sizeof(v4_mapped)) != 0;
+}
 
 /* The local candidate that a pair with remote r uses: a host on r's
  * subnet, else any host of r's family, else any candidate of it. */
@@ -203,7 +229,7 @@ static int add_pair(struct natt_punch *p, natt_time_t now, unsigned int sock,
 	const struct natt_cand *base;
 	bool lan;
 
-	base = local_base(p, remote, &lan);
+	base = remote_usable(remote) ? local_base(p, remote, &lan) : NULL;
 	if (base == NULL)
 		return -1;
 	if (p->npair == NATT_PUNCH_MAX_PAIRS)

@@ -284,7 +284,9 @@ int natt_conf_load(const char *path, char **text, size_t *len, char *err, size_t
 	struct stat st;
 	char *buf;
 	size_t got = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO for reading would wait for a writer; the
+	 * type is checked right after, and a regular file ignores the flag */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	*text = NULL;
 	*len = 0;

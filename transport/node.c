@@ -333,6 +333,58 @@ static int check_config(const struct natt_node_config *c, char *err, size_t errl
 	return NATT_OK;
 }
 
+/* Whether the public socket can send to c: IPv4 from an IPv4 address or
+ * the dual-stack IPv6 wildcard, IPv6 from an IPv6 address. */
+static bool reaches(const struct natt_node *n, const struct natt_cand *c)
+{
+	static const uint8_t zero[16];
+	bool v6_any = n->local.family == 6 && memcmp(n->local.addr, zero, 16) == 0;
+
+	return c->family == 4 ? n->local.family == 4 || v6_any : n->local.family == 6;
+}
+
+/* Every rendezvous and STUN server must be reachable from the socket. */
+static int check_families(const struct natt_node *n, char *err, size_t errlen)
+{
+	char a[NATT_NODE_ADDR_STR], b[NATT_NODE_ADDR_STR];
+
+	for (unsigned int i = 0; i < n->cfg.nrdv + n->cfg.nstun; i++) {
+		bool rdv = i < n->cfg.nrdv;
+		const struct natt_cand *c = rdv ? &n->cfg.rdv[i] : &n->cfg.stun[i - n->cfg.nrdv];
+
+		if (reaches(n, c))
+			continue;
+		snprintf(err, errlen, "%s %s: an IPv%u address, unreachable from UDP %s",
+			 rdv ? "rendezvous" : "STUN server", natt_node_fmt(c, a), c->family,
+			 natt_node_fmt(&n->local, b));
+		return NATT_ERR_INVALID;
+	}
+	return NATT_OK;
+}
+
+/* No address given: the IPv6 wildcard, dual-stack (loop.h), so that one
+ * socket serves both families (doc/ARCHITECTURE.md 5.11); the IPv4
+ * wildcard on a kernel without IPv6. */
+static int open_default(struct natt_node *n, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	int rc;
+
+	memset(ss, 0, sizeof(*ss));
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(n->cfg.port);
+	*sl = sizeof(*s6);
+	rc = natt_udp_open(&n->udp, n->loop, (struct sockaddr *)ss, *sl, &n->cfg.udp, on_recv, n);
+	if (rc != NATT_ERR_IO || errno != EAFNOSUPPORT)
+		return rc;
+	memset(ss, 0, sizeof(*ss));
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(n->cfg.port);
+	*sl = sizeof(*s4);
+	return natt_udp_open(&n->udp, n->loop, (struct sockaddr *)ss, *sl, &n->cfg.udp, on_recv, n);
+}
+
 static int open_socket(struct natt_node *n, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss = n->cfg.bind;
@@ -340,16 +392,12 @@ static int open_socket(struct natt_node *n, char *err, size_t errlen)
 	char a[NATT_NODE_ADDR_STR];
 	int rc;
 
-	if (ss.ss_family == 0) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-
-		memset(&ss, 0, sizeof(ss));
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(n->cfg.port);
-		sl = sizeof(*s4);
-	}
+	if (ss.ss_family == 0)
+		rc = open_default(n, &ss, &sl);
+	else
+		rc = natt_udp_open(&n->udp, n->loop, (struct sockaddr *)&ss, sl, &n->cfg.udp,
+				   on_recv, n);
 	n->family = ss.ss_family;
-	rc = natt_udp_open(&n->udp, n->loop, (struct sockaddr *)&ss, sl, &n->cfg.udp, on_recv, n);
 	if (rc != NATT_OK) {
 		struct natt_cand c;
 
@@ -361,7 +409,7 @@ static int open_socket(struct natt_node *n, char *err, size_t errlen)
 	}
 	natt_addr_to_cand((const struct sockaddr *)&natt_udp_info(n->udp)->local, NATT_CAND_HOST,
 			  &n->local);
-	return NATT_OK;
+	return check_families(n, err, errlen);
 }
 
 int natt_node_new(struct natt_node **out, struct natt_loop *loop,
@@ -461,7 +509,7 @@ void natt_node_local(const struct natt_node *n, struct natt_cand *c)
 
 static void status_node(const struct natt_node *n, char *line, size_t cap)
 {
-	char a[NATT_NODE_ADDR_STR];
+	char a[NATT_NODE_ADDR_STR], b[NATT_NODE_ADDR_STR];
 	size_t k;
 
 	k = (size_t)snprintf(line, cap, "node %s role %s local %s", n->name[0] ? n->name : "-",
@@ -482,7 +530,7 @@ static void status_node(const struct natt_node *n, char *line, size_t cap)
 	for (unsigned int i = 0; i < n->nstun && k < cap; i++)
 		k += (size_t)snprintf(
 			line + k, cap - k, " stun %s -> %s", natt_node_fmt(&n->stun[i].server, a),
-			n->stun[i].have ? natt_node_fmt(&n->stun[i].mapped, a + 32) : "none");
+			n->stun[i].have ? natt_node_fmt(&n->stun[i].mapped, b) : "none");
 }
 
 static void status_peer(const struct natt_node_peer *p, char *line, size_t cap)

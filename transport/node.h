@@ -205,8 +205,9 @@ struct natt_node_config {
 	enum natt_node_role role;
 	const char *name;	      /* server: the name registered (required); client:
 				       * sent in lookups (optional, NULL).  Copied */
-	struct sockaddr_storage bind; /* the public socket's address; family 0: IPv4
-				       * wildcard with port below */
+	struct sockaddr_storage bind; /* the public socket's address; family 0: the
+				       * dual-stack IPv6 wildcard (IPv4 on a kernel
+				       * without IPv6) with port below */
 	socklen_t bind_len;
 	uint16_t port;				 /* with bind unset: the local port (0: any) */
 	unsigned int nrdv;			 /* >= 1 */
@@ -233,7 +234,7 @@ struct natt_node_config {
 	struct natt_node_callbacks cb;
 };
 
-/* Defaults: client role, no name, IPv4 wildcard, any port, no rendezvous,
+/* Defaults: client role, no name, dual-stack wildcard, any port, no rendezvous,
  * no STUN, the cores' defaults (natt_rdv_client_config_default for
  * rdv_client), max_datagram NATT_NODE_MAX_PAYLOAD, udp
  * max_datagram large enough for it, reconnect off, verb 3. */
@@ -245,7 +246,8 @@ void natt_node_config_default(struct natt_node_config *cfg);
  * rendezvous answers: the rendezvous callback and a log line at verb 1 say
  * so).  On failure err gets one line for the operator.  Returns NATT_OK,
  * NATT_ERR_INVALID (no rendezvous, no seal or TLS context, server without a
- * valid name, a config value the cores refuse), NATT_ERR_IO (the socket
+ * valid name, a config value the cores refuse, a rendezvous or STUN server
+ * of an address family the socket cannot reach), NATT_ERR_IO (the socket
  * cannot be bound: err names the address and errno's text), NATT_ERR_NOMEM.
  */
 int natt_node_new(struct natt_node **out, struct natt_loop *loop,

@@ -32,9 +32,18 @@ static bool wildcard(const struct natt_cand *c)
 	return memcmp(c->addr, zero, c->family == 4 ? 4 : 16) == 0;
 }
 
+/*
+ * Point-to-point interfaces are never host candidates: OpenVPN's own tun
+ * device is one (a "path" through it would carry the tunnel inside
+ * itself, and both ends' tun addresses share a subnet, so the pair would
+ * even rank as LAN), and so are other VPNs' and PPP links.  A host whose
+ * public address sits on a PPP link loses nothing: the rendezvous and STUN
+ * report that address as server-reflexive.
+ */
 static bool usable(const struct natt_node *n, const struct ifaddrs *i, struct natt_cand *c)
 {
-	if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) || (i->ifa_flags & IFF_LOOPBACK))
+	if (i->ifa_addr == NULL || !(i->ifa_flags & IFF_UP) ||
+	    (i->ifa_flags & (IFF_LOOPBACK | IFF_POINTOPOINT)))
 		return false;
 	if (i->ifa_addr->sa_family != AF_INET &&
 	    (n->family != AF_INET6 || i->ifa_addr->sa_family != AF_INET6))

@@ -430,6 +430,23 @@ int natt_stun_binding_request(uint8_t *out, size_t cap, const uint8_t txid[NATT_
 				      : NATT_STUN_HDR_LEN);
 }
 
+/*
+ * A mapped address as a candidate: an IPv4-mapped IPv6 address (RFC 4291
+ * 2.5.5.2: a dual-stack server's view of an IPv4 client) is the IPv4
+ * address; the unspecified address (0.0.0.0, ::) is nobody's.
+ */
+static int usable_mapped(struct natt_cand *c)
+{
+	static const uint8_t zero[16], v4_mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	if (c->family == 6 && memcmp(c->addr, v4_mapped, sizeof(v4_mapped)) == 0) {
+		c->family = 4;
+		memmove(c->addr, c->addr + 12, 4);
+		memset(c->addr + 4, 0, 12);
+	}
+	return memcmp(c->addr, zero, c->family == 4 ? 4 : 16) != 0 ? NATT_OK : NATT_ERR_BAD_ADDRESS;
+}
+
 int natt_stun_parse_response(const uint8_t *pkt, size_t len, const uint8_t txid[NATT_STUN_TXID_LEN],
 			     struct natt_cand *mapped)
 {
@@ -448,5 +465,5 @@ int natt_stun_parse_response(const uint8_t *pkt, size_t len, const uint8_t txid[
 		*mapped = m.mapped;
 	else
 		return NATT_ERR_BAD_ADDRESS;
-	return NATT_OK;
+	return usable_mapped(mapped);
 }

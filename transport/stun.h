@@ -176,11 +176,13 @@ int natt_stun_binding_request(uint8_t *out, size_t cap, const uint8_t txid[NATT_
 /*
  * Reads the mapped address from a Binding success response to the request
  * with txid: XOR-MAPPED-ADDRESS, else MAPPED-ADDRESS (RFC 8489 14.1, for
- * old servers).  *mapped gets kind srflx.  Returns NATT_OK, or
+ * old servers).  *mapped gets kind srflx; an IPv4-mapped IPv6 address
+ * (::ffff:a.b.c.d) comes back as the IPv4 address.  Returns NATT_OK, or
  * NATT_ERR_BAD_TYPE (not a Binding success response; an error response's
  * code is in natt_stun_decode()'s error_code), NATT_ERR_BAD_VALUE
- * (transaction ID differs), NATT_ERR_BAD_ADDRESS (no address attribute),
- * or any error of natt_stun_decode() (a bad FINGERPRINT included).
+ * (transaction ID differs), NATT_ERR_BAD_ADDRESS (no address attribute, or
+ * the unspecified address 0.0.0.0 or ::), or any error of
+ * natt_stun_decode() (a bad FINGERPRINT included).
  */
 int natt_stun_parse_response(const uint8_t *pkt, size_t len, const uint8_t txid[NATT_STUN_TXID_LEN],
 			     struct natt_cand *mapped);

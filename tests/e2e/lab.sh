@@ -15,6 +15,23 @@
 # forwarding, and drop new inbound connections to themselves (a home
 # router's WAN firewall).  Loss on a WAN link: lab_loss ROUTER PERCENT (nft numgen).
 #
+# IPv6, opt-in (dual stack: callers that do not ask for it see no change):
+#
+#   public segment 2001:db8:ffff::/64 on the same bridge; routers' WAN
+#   2001:db8:ffff::<last octet of the IPv4 WAN address>; LAN 10.N.0.0/24
+#   gets 2001:db8:N::/64 (hosts 2001:db8:N::<index>, as in IPv4), routed
+#   from the public segment (no NAT66), or fd00:N::/64 behind nat66.
+#
+#   lab_public_host6 NAME ADDR6   IPv6 for a public host of lab_public_host
+#   lab_router6 NAME KIND6        IPv6 for a router of lab_router; KIND6:
+#     firewall6  stateful: from the WAN only established/related flows,
+#                nothing unsolicited (every home router's IPv6 default)
+#     nat66      firewall6 plus masquerade to the WAN address (the source
+#                port kept when free: endpoint-independent, like eim)
+#     open6      routed, unfiltered (the hosts are public)
+#   lab_host then gives every host behind such a router an IPv6 address too,
+#   left in LAB_ADDR6.  The IPv4 kind (eim, edm, none) is untouched.
+#
 # Rules (DESIGN.md 6): namespaces are linked only to each other, never to the
 # root namespace or a real interface; every name starts with a per-run
 # prefix; lab_cleanup (installed as an EXIT trap by lab_init) removes exactly
@@ -24,6 +41,8 @@ LAB_PREFIX=
 LAB_PIDS=()
 LAB_NS=()
 LAB_DIR=
+LAB_PUB6=()    # nodes with an address on the IPv6 public segment
+LAB_ROUTES6=() # "PREFIX GATEWAY": routed LAN prefixes, for each of them
 
 lab_die() { echo "lab: $*" >&2; exit 1; }
 
@@ -33,6 +52,7 @@ lab_init() {
 	command -v nft >/dev/null || lab_die "nft not found: apt-get install nftables"
 	LAB_PREFIX="n$(printf '%04x' $(( ($$ ^ RANDOM) & 0xffff )))"
 	LAB_DIR=$(mktemp -d "/tmp/natt-lab.$LAB_PREFIX.XXXXXX")
+	LAB_MAIN=$BASHPID
 	trap lab_cleanup EXIT
 	trap 'exit 130' INT TERM
 	lab_ns_add pub
@@ -135,6 +155,75 @@ lab_host() {
 	lab_exec "$name" ip addr add "$lan.$idx/24" dev eth0
 	lab_exec "$name" ip route add default via "$lan.1"
 	LAB_ADDR="$lan.$idx"
+	LAB_ADDR6=
+	local lan6
+	eval "lan6=\${LAB_LAN6_$router:-}"
+	[ -n "$lan6" ] || return 0
+	lab_exec "$name" ip -6 addr add "$lan6::$idx/64" dev eth0 nodad
+	lab_exec "$name" ip -6 route add default via "$lan6::1"
+	LAB_ADDR6="$lan6::$idx"
+}
+
+# lab_pub6_join NAME: NAME is on the IPv6 public segment: it learns every
+# routed LAN prefix.
+lab_pub6_join() {
+	local r
+	for r in "${LAB_ROUTES6[@]}"; do
+		lab_exec "$1" ip -6 route add "${r% *}/64" via "${r#* }"
+	done
+	LAB_PUB6+=("$1")
+}
+
+lab_public_host6() {
+	lab_exec "$1" ip -6 addr add "$2/64" dev eth0 nodad || lab_die "cannot give $1 $2"
+	lab_pub6_join "$1"
+}
+
+# lab_router6 NAME KIND6: see the top of this file.
+lab_router6() {
+	local name=$1 kind=$2 wan lan n wan6 lan6 node
+	eval "wan=\${LAB_WAN_$name:-} lan=\${LAB_LAN_$name:-}"
+	[ -n "$wan" ] || lab_die "lab_router6 $name: no such router (lab_router first)"
+	n=${lan#*.}
+	n=${n%%.*}
+	wan6="2001:db8:ffff::${wan##*.}"
+	case $kind in
+	firewall6 | open6) lan6="2001:db8:$n" ;;
+	nat66) lan6="fd00:$n" ;;
+	*) lab_die "router kind $kind: want firewall6, nat66 or open6" ;;
+	esac
+	lab_exec "$name" sysctl -qw net.ipv6.conf.all.forwarding=1
+	lab_exec "$name" ip -6 addr add "$wan6/64" dev wan nodad
+	lab_exec "$name" ip -6 addr add "$lan6::1/64" dev lan nodad
+	lab_router6_rules "$name" "$kind"
+	lab_pub6_join "$name"
+	if [ "$kind" != nat66 ]; then
+		for node in "${LAB_PUB6[@]}"; do
+			[ "$node" = "$name" ] ||
+				lab_exec "$node" ip -6 route add "$lan6::/64" via "$wan6"
+		done
+		LAB_ROUTES6+=("$lan6:: $wan6")
+	fi
+	eval "LAB_WAN6_$name=$wan6 LAB_LAN6_$name=$lan6"
+}
+
+# The IPv6 rules go first in lab_router's chains, so that its IPv4 kind
+# (its masquerade, "none"'s open forwarding) never applies to IPv6.
+lab_router6_rules() {
+	local name=$1 kind=$2 nat="accept"
+	[ "$kind" = nat66 ] && nat="oifname \"wan\" masquerade"
+	lab_exec "$name" nft add chain inet lab nat_post \
+		"{ type nat hook postrouting priority 100; }"
+	lab_exec "$name" nft insert rule inet lab nat_post meta nfproto ipv6 $nat
+	if [ "$kind" = open6 ]; then
+		lab_exec "$name" nft insert rule inet lab forward_f meta nfproto ipv6 accept
+		return
+	fi
+	# inserted in reverse: established/related accepted, the rest from the
+	# WAN dropped, before any rule of the IPv4 kind
+	lab_exec "$name" nft insert rule inet lab forward_f meta nfproto ipv6 iifname "wan" drop
+	lab_exec "$name" nft insert rule inet lab forward_f meta nfproto ipv6 iifname "wan" \
+		ct state established,related accept
 }
 
 # lab_loss ROUTER PERCENT: drop PERCENT% of packets entering the router's WAN
@@ -155,6 +244,10 @@ lab_flush() {
 
 lab_cleanup() {
 	local pid ns
+	# Only the test's own shell cleans up.  A background child of lab_bg
+	# killed in the instant before it execs is still a copy of this shell
+	# with its traps: it must not tear down the lab of the running test.
+	[ "$BASHPID" = "${LAB_MAIN:-}" ] || return 0
 	for pid in "${LAB_PIDS[@]}"; do
 		kill "$pid" 2>/dev/null || true
 	done

@@ -123,7 +123,7 @@ pl_server() {
 	cert $LAB_DIR/pki/server.crt
 	key $LAB_DIR/pki/server.key
 	dh none
-	tun-mtu 1400
+	tun-mtu ${PL_TUN_MTU:-1400}
 	keepalive 2 20
 	explicit-exit-notify 1
 	persist-tun
@@ -157,7 +157,7 @@ pl_client() {
 	ca $LAB_DIR/pki/ca.crt
 	cert $LAB_DIR/pki/client.crt
 	key $LAB_DIR/pki/client.key
-	tun-mtu 1400
+	tun-mtu ${PL_TUN_MTU:-1400}
 	keepalive 2 20
 	verb 3
 	plugin $PL_PLUGIN $LAB_DIR/natt-$name.conf
