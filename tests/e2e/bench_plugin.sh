@@ -14,6 +14,10 @@
 #                    machine's two cores, is the bottleneck
 #   BENCH_DELAY=MS   one-way delay on each router's WAN link (wanem.sh), so
 #                    the path RTT is 4*MS; applies to the loss runs
+#   BENCH_CC=NAME    TCP congestion control in the hosts (iperf3's TCP inside
+#                    the tunnel, and OpenVPN's own TCP); default: the
+#                    machine's (printed: bbr here, cubic on a stock Debian);
+#                    only those in net.ipv4.tcp_allowed_congestion_control
 #
 # Prints Mbit/s and ratios, the time from client start to "Initialization
 # Sequence Completed", and CPU seconds per GB moved: OpenVPN's own and the
@@ -46,6 +50,12 @@ lab_exec rdv ip route add 10.1.0.0/24 via 203.0.113.11
 lab_exec rdv ip route add 10.2.0.0/24 via 203.0.113.12
 lab_exec ra ip route add 10.2.0.0/24 via 203.0.113.12
 lab_exec rb ip route add 10.1.0.0/24 via 203.0.113.11
+for h in s1 c1 s2 c2; do
+	[ -z "${BENCH_CC:-}" ] || lab_exec "$h" sysctl -qw net.ipv4.tcp_congestion_control="$BENCH_CC" ||
+		lab_die "BENCH_CC=$BENCH_CC: a namespace may use only net.ipv4.tcp_allowed_congestion_control" \
+			"($(sysctl -n net.ipv4.tcp_allowed_congestion_control))"
+done
+cc=$(lab_exec c1 sysctl -n net.ipv4.tcp_congestion_control)
 
 # ticks PID: CPU clock ticks (user + system) of PID alone; tree_ticks PID:
 # of its descendants (the natt helper processes under OpenVPN).
@@ -84,6 +94,10 @@ try:
     r = json.load(open(sys.argv[1]))["end"]["sum_received"]
     print("%.1f %d" % (r["bits_per_second"] / 1e6, r["bytes"]))
 except Exception: print("0 0")' "$LAB_DIR/iperf-$label.json")
+	if [ "$mbps" = 0 ]; then
+		echo "    $label: iperf3 failed: $(grep -m1 '"error"' "$LAB_DIR/iperf-$label.json")" >&2
+		grep -E 'natt|Restart|Inactivity' "$LAB_DIR/cli-$label.log" | tail -n 5 >&2
+	fi
 	kill "$cpid" "$spid" 2>/dev/null || true
 	wait "$cpid" "$spid" 2>/dev/null || true
 	RESULT="$mbps $init $(awk -v t=$((after - before)) -v h=$((hafter - hbefore)) -v b="$bytes" \
@@ -144,7 +158,7 @@ sed -e 's/^proto udp/proto tcp-server/' -e '/^explicit-exit-notify/d' "$LAB_DIR/
 sed -e 's/^proto udp/proto tcp-client/' "$LAB_DIR/udp-c.conf" >"$LAB_DIR/tcp-c.conf"
 
 echo "bench_plugin: iperf3 ${secs} s client -> server through OpenVPN (tun-mtu 1400, AES-256-GCM)," \
-	"medians of $runs runs"
+	"TCP congestion control $cc, medians of $runs runs"
 measure natt udp nat
 echo "  no loss, no limit: natt $M_natt Mbit/s, plain UDP $M_udp Mbit/s," \
 	"ratio $(ratio "$M_natt" "$M_udp") (goal >= 0.95)"
