@@ -4,9 +4,11 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -14,7 +16,9 @@
 #include "natt.h"
 #include "migrate_check.h"
 #include "migrate_ovpn.h"
+#include "migrate_paths.h"
 #include "migrate_plan.h"
+#include "migrate_unit.h"
 
 #define MTU_TUN_OVERHEAD 86 /* openvpn-plugin-natt(8), MTU: tun-mtu <= path-mtu - 86 */
 #define MTU_MSS_OVERHEAD 34 /* mssfix <= path-mtu - 34 */
@@ -37,9 +41,13 @@ struct ck {
 	/* the plugin config */
 	char prole[16], pname[128], psname[128], pkey[4096], paddr[300], pca[4096], pcert[4096],
 		pkeyf[4096], pfile[8300];
-	char paddr_where[8400];
-	unsigned path_mtu;
+	char paddr_where[8400], ppublic_where[8400];
+	unsigned path_mtu, ppublic; /* path-mtu, public-port (0: random) */
+	unsigned ov_port;	    /* server: OpenVPN's loopback port */
 	int n_rdv;
+	bool plegacy; /* legacy-passthrough yes */
+	char *ptext;  /* the plugin configuration's text */
+	size_t plen;
 };
 
 static void problem(struct ck *k, const char *where, const char *fmt, ...)
@@ -169,8 +177,16 @@ static void pconf_line(struct ck *k, const struct natt_conf_line *l, const char 
 		set(k->paddr, sizeof(k->paddr), l);
 		snprintf(k->paddr_where, sizeof(k->paddr_where), "%s", where);
 	} else if (!strcmp(n, "path-mtu") && l->argc == 2 &&
-		   natt_conf_uint(l->argv[1], 576, 65535, &v) == NATT_OK)
+		   natt_conf_uint(l->argv[1], 576, 65535, &v) == NATT_OK) {
 		k->path_mtu = (unsigned)v;
+	} else if (!strcmp(n, "public-port")) {
+		k->ppublic = l->argc == 2 && natt_conf_uint(l->argv[1], 1, 65535, &v) == NATT_OK
+				     ? (unsigned)v
+				     : 0;
+		snprintf(k->ppublic_where, sizeof(k->ppublic_where), "%s", where);
+	} else if (!strcmp(n, "legacy-passthrough")) {
+		k->plegacy = l->argc == 2 && !strcmp(l->argv[1], "yes");
+	}
 }
 
 static void read_pconf(struct ck *k)
@@ -197,7 +213,8 @@ static void read_pconf(struct ck *k)
 	if (rc < 0)
 		problem(k, err, "%s%s", "syntax error", "");
 	free(l);
-	free(text);
+	k->ptext = text;
+	k->plen = len;
 }
 
 static bool loopback(const char *host)
@@ -213,6 +230,8 @@ static void check_address(struct ck *k, const char *cfg)
 	uint16_t port = 0;
 	const struct seen *p = k->lport.where[0] ? &k->lport : &k->port;
 	const char *ov_port = p->where[0] ? p->value : "1194";
+
+	k->ov_port = (unsigned)strtoul(ov_port, NULL, 10);
 
 	if (k->server) {
 		if (!loopback(k->local.value))
@@ -273,8 +292,136 @@ static void check_pem(struct ck *k, const struct seen *ov, const char *mine, con
 	else if (ov->inl)
 		problem(k, ov->where, "inline <%s>: the plugin needs '%s FILE' in its config", what,
 			what);
-	else
-		readable(k, ov->where, what, ov->value);
+}
+
+/* Every file name of OpenVPN's configuration, as OpenVPN will open it. */
+static void check_names(struct ck *k, const struct natt_mig_conf *c)
+{
+	size_t fi, i;
+
+	for (fi = 0; fi < c->n_files; fi++)
+		for (i = 0; i < c->files[fi].n_lines; i++) {
+			const struct natt_mig_line *l = &c->files[fi].lines[i];
+			char name[NATT_MIG_TOKEN], where[4200], abs[8300];
+			int arg = 0;
+			enum natt_mig_pkind kind = natt_mig_path_of(l, &arg, name, sizeof(name));
+			struct stat st;
+
+			if (kind == NATT_MIG_P_NONE || !strcmp(l->argv[0], "config"))
+				continue;
+			snprintf(where, sizeof(where), "%s:%zu", c->files[fi].path, l->lineno);
+			natt_mig_join(!strcmp(l->argv[0], "cd") ? c->dir : k->dir, name, abs,
+				      sizeof(abs));
+			if (kind == NATT_MIG_P_IN)
+				readable(k, where, l->argv[0], abs);
+			else if (kind == NATT_MIG_P_DIR &&
+				 (stat(abs, &st) != 0 || !S_ISDIR(st.st_mode)))
+				problem(k, where, "%s: no directory '%s'", l->argv[0], abs);
+			else if (kind == NATT_MIG_P_CMD && access(abs, X_OK) != 0)
+				problem(k, where, "%s: cannot run '%s'", l->argv[0], abs);
+			else if (kind == NATT_MIG_P_OUT &&
+				 (stat(dirname(abs), &st) != 0 || !S_ISDIR(st.st_mode)))
+				problem(k, where, "%s: no directory '%s' to write '%s' in",
+					l->argv[0], abs, name);
+		}
+}
+
+/* The lines natt-migrate replaced: "#natt-migrate# port 1194" ... */
+static void old_setting(const struct natt_mig_file *f, const char *name, char *value, size_t cap,
+			char *where, size_t wcap)
+{
+	static char buf[NATT_CONF_MAX_ARGS * (NATT_CONF_MAX_TOKEN + 1)];
+	size_t i, mark = strlen(NATT_MIG_MARK);
+
+	for (i = 0; i < f->n_lines; i++) {
+		const char *s = f->text + f->lines[i].off;
+		size_t n = f->lines[i].len;
+		char *argv[NATT_CONF_MAX_ARGS + 1], why[128];
+		int argc;
+
+		while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r'))
+			n--;
+		if (n <= mark || memcmp(s, NATT_MIG_MARK, mark) != 0)
+			continue;
+		argc = natt_conf_split(s + mark, n - mark, argv, NATT_CONF_MAX_ARGS, buf,
+				       sizeof(buf), why, sizeof(why));
+		if (argc >= 2 && !strcmp(argv[0] + 2 * !strncmp(argv[0], "--", 2), name)) {
+			snprintf(value, cap, "%s", argv[1]);
+			snprintf(where, wcap, "%s:%zu", f->path, f->lines[i].lineno);
+		}
+	}
+}
+
+/* legacy-passthrough yes: the public port is the old one, the old clients used UDP. */
+static void check_legacy(struct ck *k, const struct natt_mig_conf *c, unsigned ov_port)
+{
+	char port[NATT_MIG_TOKEN] = "", lport[NATT_MIG_TOKEN] = "", proto[NATT_MIG_TOKEN] = "";
+	char pw[4200] = "", lw[4200] = "", prw[4200] = "";
+	const char *old = "1194", *oldw = "OpenVPN's default";
+
+	if (!k->plegacy)
+		return;
+	if (!k->server)
+		problem(k, k->pfile, "legacy-passthrough yes is for a server%s", "");
+	if (k->ppublic == 0) {
+		problem(k, k->pfile,
+			"legacy-passthrough yes needs a fixed public-port: the port the old "
+			"clients use%s",
+			"");
+		return;
+	}
+	if (k->ppublic == ov_port)
+		problem(k, k->ppublic_where,
+			"public-port %u is OpenVPN's loopback port too: with the plugin on "
+			"0.0.0.0:%u OpenVPN cannot bind 127.0.0.1:%u",
+			k->ppublic, ov_port, ov_port);
+	old_setting(&c->files[0], "proto", proto, sizeof(proto), prw, sizeof(prw));
+	old_setting(&c->files[0], "port", port, sizeof(port), pw, sizeof(pw));
+	old_setting(&c->files[0], "lport", lport, sizeof(lport), lw, sizeof(lw));
+	if (!strncmp(proto, "tcp", 3) || (strlen(proto) > 3 && proto[3] == '6'))
+		problem(k, prw,
+			"the old deployment was proto %s: the plugin passes only UDP over IPv4 "
+			"through, so legacy-passthrough cannot serve its clients",
+			proto);
+	if (lport[0] != '\0' || port[0] != '\0') {
+		old = lport[0] != '\0' ? lport : port;
+		oldw = lport[0] != '\0' ? lw : pw;
+	}
+	if ((unsigned)strtoul(old, NULL, 10) != k->ppublic)
+		problem(k, k->ppublic_where,
+			"public-port %u, but the old clients use port %s (%s): they would not be "
+			"passed through",
+			k->ppublic, old, oldw);
+}
+
+/* The systemd unit that runs the configuration, if any. */
+static void check_unit(struct ck *k, const struct natt_mig_conf *c, const char *cfg,
+		       const char *unit)
+{
+	struct natt_mig_unit *u = calloc(1, sizeof(*u));
+	struct natt_mig_need nd;
+	struct natt_mig_buf dropin = {0};
+	char abs[PATH_MAX], err[600];
+	int rc;
+
+	if (u == NULL || realpath(cfg, abs) == NULL) {
+		free(u);
+		return;
+	}
+	rc = natt_mig_unit_find(abs, unit, u, err, sizeof(err));
+	if (rc < 0)
+		problem(k, cfg, "systemd: %s", err);
+	if (rc == 0 && natt_mig_need_collect(&nd, c, k->pfile, k->ptext, k->plen) == 0) {
+		k->problems += natt_mig_unit_eval(u, &nd, false, k->out, &dropin);
+		if (dropin.len > 0)
+			problem(k, u->name,
+				"needs a drop-in for the plugin (natt-migrate --systemd-dropin "
+				"writes it):%s",
+				strstr(dropin.p, "[Service]") + strlen("[Service]"));
+		natt_mig_need_free(&nd);
+	}
+	natt_mig_buf_free(&dropin);
+	free(u);
 }
 
 static void check_pair(struct ck *k, const char *cfg)
@@ -312,7 +459,7 @@ static void check_pair(struct ck *k, const char *cfg)
 		problem(k, k->plugin.where, "plugin '%s' cannot be read%s", k->plugin.value, "");
 }
 
-int natt_mig_check(const char *config, FILE *out)
+int natt_mig_check(const char *config, const char *unit, FILE *out)
 {
 	struct natt_mig_conf *c = calloc(1, sizeof(*c));
 	struct ck *k = calloc(1, sizeof(*k));
@@ -345,12 +492,17 @@ int natt_mig_check(const char *config, FILE *out)
 				"file%s%s",
 				"", "");
 		else {
+			snprintf(k->dir, sizeof(k->dir), "%s", c->cwd);
 			read_pconf(k);
 			check_pair(k, config);
+			check_names(k, c);
+			check_legacy(k, c, k->ov_port);
+			check_unit(k, c, config, unit);
 		}
 	}
 	natt_mig_conf_free(c);
 	n = k->problems;
+	free(k->ptext);
 	free(c);
 	free(k);
 	return n;

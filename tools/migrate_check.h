@@ -12,11 +12,18 @@
  * plugin configuration it names: roles agree; OpenVPN is on loopback with
  * proto udp; the ports agree (server: local/lport, client: the first
  * remote); the network key loads; ca, cert and key files are readable;
- * tun-mtu <= path-mtu - 86 and mssfix <= path-mtu - 34.  Relative paths
- * are taken from config's directory.  Prints one line per problem,
- * "file:line: problem" (or "file: problem"), to out.  Returns the number
- * of problems (0: good).
+ * every other file name of the configuration opens as OpenVPN will open it
+ * (read, a directory, a command to run, a directory to write in);
+ * tun-mtu <= path-mtu - 86 and mssfix <= path-mtu - 34; with
+ * legacy-passthrough yes, the public port is the old one (the lines
+ * natt-migrate marked), differs from OpenVPN's loopback port, and the old
+ * deployment was UDP over IPv4; the systemd unit that runs config (unit,
+ * or one of Debian's found by config's location, see migrate_unit.h)
+ * gives the plugin what it needs, a drop-in included.  Relative names
+ * are taken from config's directory, changed by `cd` as OpenVPN does.
+ * Prints one line per problem, "file:line: problem" (or "file: problem"),
+ * to out.  Returns the number of problems (0: good).
  */
-int natt_mig_check(const char *config, FILE *out);
+int natt_mig_check(const char *config, const char *unit, FILE *out);
 
 #endif

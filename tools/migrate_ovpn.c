@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "conf.h"
 #include "migrate_ovpn.h"
@@ -156,10 +157,6 @@ static int parse_line(struct natt_mig_file *f, struct natt_mig_line *l, struct p
 
 	if (n > 0 && s[n - 1] == '\n')
 		n--;
-	if (l->lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
-		s += 3; /* UTF-8 byte order mark */
-		n -= 3;
-	}
 	if (st->block[0] != '\0') {
 		l->kind = NATT_MIG_BLOCK_BODY;
 		if (block_ends(s, n, st->block)) {
@@ -169,10 +166,16 @@ static int parse_line(struct natt_mig_file *f, struct natt_mig_line *l, struct p
 		}
 		return 0;
 	}
-	if (n > NATT_CONF_MAX_LINE) {
-		natt_errmsg(err, errlen, "%s:%zu: line longer than %d bytes", name, l->lineno,
-			    NATT_CONF_MAX_LINE);
+	if (n > NATT_MIG_OVPN_LINE) {
+		natt_errmsg(err, errlen,
+			    "%s:%zu: line of %zu bytes: OpenVPN refuses lines longer than %d "
+			    "bytes",
+			    name, l->lineno, n, NATT_MIG_OVPN_LINE);
 		return NATT_ERR_SYNTAX;
+	}
+	if (l->lineno == 1 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
+		s += 3; /* UTF-8 byte order mark */
+		n -= 3;
 	}
 	if (tokens(l, s, n, name, err, errlen) != 0)
 		return NATT_ERR_SYNTAX;
@@ -220,17 +223,51 @@ int natt_mig_parse(struct natt_mig_file *f, const char *name, const char *text, 
 	return 0;
 }
 
+void natt_mig_join(const char *dir, const char *path, char *out, size_t cap)
+{
+	while (path[0] == '.' && path[1] == '/')
+		path += 2 + strspn(path + 2, "/"); /* "./x" is "x" */
+	if (path[0] == '/' || dir[0] == '\0')
+		snprintf(out, cap, "%s", path);
+	else if (strcmp(dir, "/") == 0)
+		snprintf(out, cap, "/%s", path);
+	else
+		snprintf(out, cap, "%s/%s", dir, path);
+}
+
+static bool is_directive(const struct natt_mig_line *l, const char *name)
+{
+	return l->kind == NATT_MIG_DIRECTIVE && strcmp(l->argv[0], name) == 0;
+}
+
+/* Follows `cd` while reading, as OpenVPN changes directory at once. */
+static void follow_cd(struct natt_mig_conf *c, const struct natt_mig_line *l)
+{
+	char to[NATT_MIG_PATH];
+
+	if (!is_directive(l, "cd") || l->argc < 2)
+		return;
+	natt_mig_join(c->cwd, l->argv[1], to, sizeof(to));
+	snprintf(c->cwd, sizeof(c->cwd), "%s", to);
+}
+
 static int load_file(struct natt_mig_conf *c, const char *path, int depth, const char *from,
 		     char *err, size_t errlen)
 {
-	struct natt_mig_file *f;
 	char why[512], *text;
 	size_t len, i, idx;
+	struct stat st;
 	int rc;
 
 	if (c->n_files >= sizeof(c->files) / sizeof(c->files[0]) || depth > NATT_MIG_MAX_DEPTH) {
 		natt_errmsg(err, errlen, "%s: too many or too deeply nested config includes", from);
 		return NATT_ERR_SYNTAX;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a FIFO would block open() for ever */
+		natt_errmsg(err, errlen, "%s%s%s: not a regular file", from ? from : "",
+			    from ? ": config include: " : "", path);
+		return NATT_ERR_IO;
 	}
 	rc = natt_conf_load(path, &text, &len, why, sizeof(why));
 	if (rc != NATT_OK) {
@@ -241,21 +278,18 @@ static int load_file(struct natt_mig_conf *c, const char *path, int depth, const
 		return rc;
 	}
 	idx = c->n_files++;
-	f = &c->files[idx];
-	rc = natt_mig_parse(f, path, text, len, err, errlen);
+	rc = natt_mig_parse(&c->files[idx], path, text, len, err, errlen);
 	free(text);
 	for (i = 0; rc == 0 && i < c->files[idx].n_lines; i++) {
-		const struct natt_mig_line *l = &c->files[idx].lines[i];
-		char inc[4096], where[4200], dir[4096];
+		struct natt_mig_line *l = &c->files[idx].lines[i];
+		char inc[NATT_MIG_PATH], where[NATT_MIG_PATH + 32];
 
-		if (l->kind != NATT_MIG_DIRECTIVE || strcmp(l->argv[0], "config") != 0)
+		follow_cd(c, l);
+		if (!is_directive(l, "config") || l->argc < 2)
 			continue;
-		snprintf(dir, sizeof(dir), "%s", c->files[idx].path);
-		if (l->argv[1][0] == '/')
-			snprintf(inc, sizeof(inc), "%s", l->argv[1]);
-		else
-			snprintf(inc, sizeof(inc), "%s/%s", dirname(dir), l->argv[1]);
-		snprintf(where, sizeof(where), "%s:%zu", c->files[idx].path, l->lineno);
+		natt_mig_join(c->cwd, l->argv[1], inc, sizeof(inc));
+		snprintf(where, sizeof(where), "%.4000s:%zu", c->files[idx].path, l->lineno);
+		l->include = c->n_files;
 		rc = load_file(c, inc, depth + 1, where, err, errlen);
 	}
 	return rc;
@@ -263,8 +297,43 @@ static int load_file(struct natt_mig_conf *c, const char *path, int depth, const
 
 int natt_mig_load(struct natt_mig_conf *c, const char *path, char *err, size_t errlen)
 {
+	char tmp[NATT_MIG_PATH];
+
 	memset(c, 0, sizeof(*c));
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	snprintf(c->dir, sizeof(c->dir), "%s", dirname(tmp));
+	snprintf(c->cwd, sizeof(c->cwd), "%s", c->dir);
 	return load_file(c, path, 0, NULL, err, errlen);
+}
+
+static int link_file(struct natt_mig_conf *c, size_t idx, size_t *next)
+{
+	size_t i;
+
+	for (i = 0; i < c->files[idx].n_lines; i++) {
+		struct natt_mig_line *l = &c->files[idx].lines[i];
+
+		l->include = 0;
+		follow_cd(c, l);
+		if (!is_directive(l, "config") || l->argc < 2)
+			continue;
+		if (*next >= c->n_files)
+			return NATT_ERR_SYNTAX;
+		l->include = (*next)++;
+		if (link_file(c, l->include, next) != 0)
+			return NATT_ERR_SYNTAX;
+	}
+	return 0;
+}
+
+int natt_mig_link(struct natt_mig_conf *c)
+{
+	size_t next = 1;
+
+	if (c->n_files == 0)
+		return NATT_ERR_SYNTAX;
+	snprintf(c->cwd, sizeof(c->cwd), "%s", c->dir);
+	return link_file(c, 0, &next) == 0 && next == c->n_files ? 0 : NATT_ERR_SYNTAX;
 }
 
 void natt_mig_file_free(struct natt_mig_file *f)

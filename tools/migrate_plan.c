@@ -8,6 +8,7 @@
 
 #include "conf.h"
 #include "natt.h"
+#include "migrate_paths.h"
 #include "migrate_plan.h"
 
 enum { ACT_KEEP = 0, ACT_COMMENT = 1 };
@@ -16,11 +17,14 @@ struct ctx {
 	const struct natt_mig_conf *c;
 	const struct natt_mig_opts *o;
 	struct natt_mig_plan *p;
-	unsigned char *act; /* per line of the main file */
-	size_t insert_at;   /* client: the line the new remote goes before */
-	bool insert_block;  /* ... as a <connection> block */
+	unsigned char *act;	   /* per line of the main file */
+	struct natt_mig_buf *repl; /* per line of the main file: its replacement (moves) */
+	size_t insert_at;	   /* client: the line the new remote goes before */
+	bool insert_block;	   /* ... as a <connection> block */
 	bool is_server, is_client, tcp, has_nobind, has_bind, has_een, keep_tun, keep_mss;
 	bool has_cert;
+	const struct natt_mig_line *proto, *local6; /* the last proto; an IPv6 local */
+	unsigned port, lport;			    /* the server's old port and lport */
 	char *err;
 	size_t errlen;
 };
@@ -50,6 +54,29 @@ static bool rewritten(const struct natt_mig_line *l)
 		if (is(l, names[i]))
 			return true;
 	return false;
+}
+
+/* The last proto is the one OpenVPN uses. */
+static void learn_proto(struct ctx *x, const struct natt_mig_line *l, const char *proto)
+{
+	x->tcp = !strncmp(proto, "tcp", 3);
+	x->proto = l;
+}
+
+/* udp6, tcp6, tcp6-server ... */
+static bool proto6(const struct natt_mig_line *l)
+{
+	return l != NULL && strlen(natt_mig_arg(l, 1)) >= 4 && natt_mig_arg(l, 1)[3] == '6';
+}
+
+/* Already migrated: which plugin configuration does it use? */
+static void plugin_in_use(struct ctx *x, const struct natt_mig_line *l)
+{
+	const char *pc = natt_mig_arg(l, 2);
+
+	x->p->already = true;
+	if (pc[0] != '\0' && strchr(pc, '=') == NULL)
+		natt_mig_join(x->c->cwd, pc, x->p->pconf_in_use, sizeof(x->p->pconf_in_use));
 }
 
 static int learn(struct ctx *x, const struct natt_mig_file *f, const struct natt_mig_line *l)
@@ -83,7 +110,9 @@ static int learn(struct ctx *x, const struct natt_mig_file *f, const struct natt
 	else if (is(l, "http-proxy"))
 		return refuse(x, f, l, "an HTTP proxy carries TCP only, the transport is UDP");
 	else if (is(l, "proto"))
-		x->tcp = x->tcp || !strncmp(a1, "tcp", 3);
+		learn_proto(x, l, a1);
+	else if (is(l, "local") && strchr(a1, ':') != NULL)
+		x->local6 = l;
 	else if (is(l, "nobind"))
 		x->has_nobind = true;
 	else if (is(l, "bind") || is(l, "lport"))
@@ -94,7 +123,7 @@ static int learn(struct ctx *x, const struct natt_mig_file *f, const struct natt
 		x->has_cert = true;
 	else if (is(l, "plugin") &&
 		 (strstr(a1, NATT_MIG_PLUGIN_SO) != NULL || strcmp(a1, x->o->plugin) == 0))
-		x->p->already = true;
+		plugin_in_use(x, l);
 	if (f != &x->c->files[0] && rewritten(l))
 		return refuse(x, f, l,
 			      "natt-migrate must change it and it is in an included "
@@ -124,7 +153,10 @@ static int server_line(struct ctx *x, size_t i, const struct natt_mig_line *l)
 	if (is(l, "port") || is(l, "lport")) {
 		if (natt_conf_uint(natt_mig_arg(l, 1), 1, 65535, &v) != NATT_OK)
 			return refuse(x, &x->c->files[0], l, "not a port number");
-		x->p->port = (unsigned)v;
+		if (is(l, "port"))
+			x->port = (unsigned)v;
+		else
+			x->lport = (unsigned)v; /* OpenVPN listens on lport when both are set */
 	}
 	if (is(l, "proto") || is(l, "port") || is(l, "lport") || is(l, "local") ||
 	    (x->tcp && (is(l, "tcp-nodelay") || is(l, "tcp-queue-limit"))))
@@ -143,6 +175,19 @@ static void client_line(struct ctx *x, size_t i, const struct natt_mig_line *l)
 		   !l->in_connection && is(l, "remote")) {
 		x->insert_at = i;
 	}
+}
+
+/* The old listening port; with --keep-legacy it goes to the plugin. */
+static void server_ports(struct ctx *x)
+{
+	unsigned old = x->lport ? x->lport : x->port ? x->port : NATT_MIG_SERVER_PORT;
+
+	x->p->port = old;
+	if (!x->o->keep_legacy)
+		return;
+	x->p->legacy_port = old;
+	x->p->port = old + NATT_MIG_LEGACY_SHIFT <= 65535 ? old + NATT_MIG_LEGACY_SHIFT
+							  : old - NATT_MIG_LEGACY_SHIFT;
 }
 
 static int decide(struct ctx *x)
@@ -171,6 +216,8 @@ static int decide(struct ctx *x)
 			    f->path);
 		return NATT_ERR_INVALID;
 	}
+	if (x->o->server)
+		server_ports(x);
 	return 0;
 }
 
@@ -202,6 +249,31 @@ static int role_ok(struct ctx *x)
 	return 0;
 }
 
+/* --keep-legacy passes raw OpenVPN over UDP/IPv4 only (the plugin's public socket). */
+static int legacy_ok(struct ctx *x)
+{
+	const struct natt_mig_file *f = &x->c->files[0];
+
+	if (!x->o->keep_legacy)
+		return 0;
+	if (!x->o->server) {
+		natt_errmsg(x->err, x->errlen, "--keep-legacy is for a server");
+		return NATT_ERR_INVALID;
+	}
+	if (x->tcp)
+		return refuse(x, f, x->proto,
+			      "--keep-legacy cannot work: the old clients reach this server "
+			      "over TCP and the plugin's public socket is UDP, so it cannot pass "
+			      "them through; move every client, then migrate without "
+			      "--keep-legacy");
+	if (proto6(x->proto) || x->local6 != NULL)
+		return refuse(x, f, proto6(x->proto) ? x->proto : x->local6,
+			      "--keep-legacy cannot work: the plugin passes old clients through "
+			      "over IPv4 only (openvpn-plugin-natt(8), legacy-passthrough), and "
+			      "this server takes IPv6 clients; migrate without --keep-legacy");
+	return 0;
+}
+
 static int new_remote(struct ctx *x)
 {
 	struct natt_mig_buf *b = &x->p->ovpn;
@@ -216,6 +288,28 @@ static int new_remote(struct ctx *x)
 	if (rc == 0 && x->insert_block)
 		rc = natt_mig_buf_printf(b, "</connection>\n");
 	return rc;
+}
+
+static int plugin_line(struct ctx *x)
+{
+	struct natt_mig_buf *b = &x->p->ovpn;
+	size_t start = b->len;
+	int rc = natt_mig_buf_printf(b, "plugin ");
+
+	if (rc == 0)
+		rc = natt_mig_buf_token(b, x->o->plugin);
+	if (rc == 0)
+		rc = natt_mig_buf_add(b, " ", 1);
+	if (rc == 0)
+		rc = natt_mig_buf_token(b, x->o->pconf_path);
+	if (rc == 0 && !natt_mig_line_fits(b->len - start)) {
+		natt_errmsg(x->err, x->errlen,
+			    "the plugin line (plugin and plugin configuration paths) passes "
+			    "OpenVPN's %d-byte line limit: use shorter paths",
+			    NATT_MIG_OVPN_LINE);
+		return NATT_ERR_INVALID;
+	}
+	return rc == 0 ? natt_mig_buf_add(b, "\n", 1) : rc;
 }
 
 static int tail(struct ctx *x)
@@ -241,15 +335,7 @@ static int tail(struct ctx *x)
 		rc = natt_mig_buf_printf(b, "mssfix %u\n", NATT_MIG_MSSFIX);
 	if (rc == 0 && x->o->server && !x->has_een)
 		rc = natt_mig_buf_printf(b, "explicit-exit-notify 1\n");
-	if (rc == 0)
-		rc = natt_mig_buf_printf(b, "plugin ");
-	if (rc == 0)
-		rc = natt_mig_buf_token(b, x->o->plugin);
-	if (rc == 0)
-		rc = natt_mig_buf_add(b, " ", 1);
-	if (rc == 0)
-		rc = natt_mig_buf_token(b, x->o->pconf_path);
-	return rc == 0 ? natt_mig_buf_add(b, "\n", 1) : rc;
+	return rc == 0 ? plugin_line(x) : rc;
 }
 
 static int build_ovpn(struct ctx *x)
@@ -263,6 +349,16 @@ static int build_ovpn(struct ctx *x)
 
 		if (i == x->insert_at)
 			rc = new_remote(x);
+		if (rc == 0 && x->act[i] != ACT_COMMENT && x->repl[i].p != NULL) {
+			rc = natt_mig_buf_add(&x->p->ovpn, x->repl[i].p, x->repl[i].len);
+			continue;
+		}
+		if (rc == 0 && x->act[i] == ACT_COMMENT &&
+		    !natt_mig_line_fits(strlen(NATT_MIG_MARK) + l->len -
+					(l->len > 0 && f->text[l->off + l->len - 1] == '\n')))
+			return refuse(x, f, l,
+				      "marked as replaced, the line would pass OpenVPN's line "
+				      "limit: shorten it first");
 		if (rc == 0 && x->act[i] == ACT_COMMENT)
 			rc = natt_mig_buf_printf(&x->p->ovpn, NATT_MIG_MARK);
 		if (rc == 0)
@@ -321,6 +417,14 @@ static int build_pconf(struct ctx *x)
 	if (rc == 0)
 		rc = natt_mig_buf_printf(b, "\nopenvpn-address %s:%u\n", NATT_MIG_LOOPBACK,
 					 x->p->port);
+	if (rc == 0 && x->p->legacy_port != 0)
+		rc = natt_mig_buf_printf(
+			b,
+			"# --keep-legacy: plain OpenVPN clients still reaching UDP "
+			"port %u go on to OpenVPN;\n# natt-migrate server without "
+			"--keep-legacy ends it\npublic-port %u\n"
+			"legacy-passthrough yes\n",
+			x->p->legacy_port, x->p->legacy_port);
 	for (i = 0; rc == 0 && i < x->p->n_extra; i++) {
 		const char *slash = strrchr(x->p->extra_path[i], '-');
 		size_t k;
@@ -351,18 +455,25 @@ int natt_mig_plan(const struct natt_mig_conf *c, const struct natt_mig_opts *o,
 			rc = learn(&x, &c->files[fi], &c->files[fi].lines[i]);
 	if (rc != 0 || p->already)
 		return rc;
-	if ((rc = role_ok(&x)) != 0)
+	if ((rc = role_ok(&x)) != 0 || (rc = legacy_ok(&x)) != 0)
 		return rc;
 	x.act = calloc(c->files[0].n_lines + 1, 1);
-	if (x.act == NULL)
-		return NATT_ERR_NOMEM;
-	rc = decide(&x);
+	x.repl = calloc(c->files[0].n_lines + 1, sizeof(*x.repl));
+	if (x.act == NULL || x.repl == NULL)
+		rc = NATT_ERR_NOMEM;
+	if (rc == 0)
+		rc = decide(&x);
+	if (rc == 0)
+		rc = natt_mig_reloc(c, o, x.repl, err, errlen);
 	if (rc == 0)
 		rc = extract(&x);
 	if (rc == 0)
 		rc = build_ovpn(&x);
 	if (rc == 0)
 		rc = build_pconf(&x);
+	for (i = 0; x.repl != NULL && i < c->files[0].n_lines; i++)
+		natt_mig_buf_free(&x.repl[i]);
+	free(x.repl);
 	free(x.act);
 	return rc;
 }

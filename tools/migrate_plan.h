@@ -24,6 +24,13 @@
 #define NATT_MIG_CLIENT_PORT 11194 /* the client plugin's loopback port */
 #define NATT_MIG_LOOPBACK    "127.0.0.1"
 #define NATT_MIG_PLUGIN_SO   "openvpn-plugin-natt"
+/*
+ * --keep-legacy: the plugin's public socket (0.0.0.0) takes the old port, so
+ * OpenVPN's loopback socket needs another one (binding 127.0.0.1:P fails
+ * while 0.0.0.0:P is bound): the old port plus this, or minus it above 45535.
+ * Not +10000: 11194 is the client plugin's loopback port on the same host.
+ */
+#define NATT_MIG_LEGACY_SHIFT 20000
 
 /* A growing byte buffer. */
 struct natt_mig_buf {
@@ -49,6 +56,9 @@ struct natt_mig_opts {
 	const char *pconf_path;	 /* where the plugin config is written */
 	const char *outdir;	 /* where extracted PEM files go */
 	const char *base;	 /* file name stem for extracted PEM files */
+	bool keep_legacy;	 /* server: pass plain OpenVPN clients through on the old port */
+	const char *config_dir;	 /* the original's directory (relative names start there) */
+	const char *run_dir;	 /* the new file's directory if it moves (migrate_paths.h) */
 };
 
 #define NATT_MIG_MAX_EXTRA 3
@@ -61,7 +71,9 @@ struct natt_mig_plan {
 	size_t n_extra;		   /* inline <ca>/<cert>/<key> written to files (0600) */
 	char extra_path[NATT_MIG_MAX_EXTRA][4096];
 	struct natt_mig_buf extra[NATT_MIG_MAX_EXTRA];
-	unsigned port; /* the loopback port OpenVPN uses */
+	unsigned port;	      /* the loopback port OpenVPN uses */
+	unsigned legacy_port; /* --keep-legacy: the old port, now the plugin's public-port */
+	char pconf_in_use[NATT_MIG_PATH]; /* already: the plugin configuration named ("": none) */
 };
 
 /*
@@ -69,8 +81,10 @@ struct natt_mig_plan {
  * whether anything changes), NATT_ERR_INVALID with "file:line: reason" in
  * err for a configuration it cannot migrate safely (dev tap, port-share,
  * point-to-point, pkcs12/pkcs11, http-proxy on a client, a directive it
- * must change inside an included file, wrong role, no remote, no cert),
- * or NATT_ERR_NOMEM.  Free p with natt_mig_plan_free().
+ * must change inside an included file, wrong role, no remote, no cert;
+ * with keep_legacy: proto tcp or IPv6; a move it cannot make, see
+ * migrate_paths.h; a line OpenVPN's limit would refuse), or
+ * NATT_ERR_NOMEM.  Free p with natt_mig_plan_free().
  */
 int natt_mig_plan(const struct natt_mig_conf *c, const struct natt_mig_opts *o,
 		  struct natt_mig_plan *p, char *err, size_t errlen);
@@ -78,6 +92,21 @@ void natt_mig_plan_free(struct natt_mig_plan *p);
 
 /* Appends s to b as one OpenVPN token (quoted when it needs to be). */
 int natt_mig_buf_token(struct natt_mig_buf *b, const char *s);
+
+/*
+ * The pass-through lines of a plugin configuration written with
+ * --keep-legacy (`public-port`, `legacy-passthrough yes`): active (ON),
+ * commented out with NATT_MIG_MARK (OFF), or absent (NONE).
+ */
+enum natt_mig_legacy { NATT_MIG_LEGACY_NONE, NATT_MIG_LEGACY_ON, NATT_MIG_LEGACY_OFF };
+enum natt_mig_legacy natt_mig_legacy_state(const char *pconf, size_t len);
+
+/*
+ * The plugin configuration pconf with its pass-through lines switched on
+ * (the marks removed) or off (marked) into out.  Returns 0 or
+ * NATT_ERR_NOMEM.
+ */
+int natt_mig_legacy_set(const char *pconf, size_t len, bool on, struct natt_mig_buf *out);
 
 /* True if name is a valid peer name (1-63 of A-Z a-z 0-9 . _ -). */
 bool natt_mig_name_ok(const char *name);

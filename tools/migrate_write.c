@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,12 +110,14 @@ static int save_originals(const char *bdir, const struct natt_mig_wfile *files, 
 }
 
 int natt_mig_apply(const char *bdir, const struct natt_mig_wfile *files, size_t n,
-		   const char *keygen, char *err, size_t errlen)
+		   const char *keygen, const char *mkdir_path, char *err, size_t errlen)
 {
 	char mpath[4200], why[512];
+	struct stat st;
 	FILE *man;
 	size_t i;
 	int rc;
+	bool made = mkdir_path != NULL && stat(mkdir_path, &st) != 0;
 
 	if (mkdir(bdir, 0700) != 0) {
 		natt_errmsg(err, errlen, "%s: %s%s", bdir, strerror(errno),
@@ -130,10 +133,17 @@ int natt_mig_apply(const char *bdir, const struct natt_mig_wfile *files, size_t 
 		rmdir(bdir);
 		return NATT_ERR_IO;
 	}
+	if (made)
+		fprintf(man, "mkdir %s\n", mkdir_path);
 	rc = save_originals(bdir, files, n, keygen, man, err, errlen);
 	if (fflush(man) != 0 || fsync(fileno(man)) != 0)
 		rc = rc ? rc : NATT_ERR_IO;
 	fclose(man);
+	if (rc == 0 && made && mkdir(mkdir_path, 0755) != 0) {
+		natt_errmsg(err, errlen, "%s: cannot make the directory: %s", mkdir_path,
+			    strerror(errno));
+		rc = NATT_ERR_IO;
+	}
 	for (i = 0; rc == 0 && i < n; i++)
 		rc = natt_mig_put(files[i].path, files[i].data, files[i].len, files[i].mode, err,
 				  errlen);
@@ -152,6 +162,8 @@ static int undo_line(const char *bdir, char *line, char *err, size_t errlen)
 	int off = 0, rc;
 
 	line[strcspn(line, "\n")] = '\0';
+	if (strncmp(line, "mkdir ", 6) == 0)
+		return 0; /* after the files it holds */
 	if (strncmp(line, "created ", 8) == 0) {
 		if (unlink(line + 8) != 0 && errno != ENOENT) {
 			natt_errmsg(err, errlen, "%s: cannot remove: %s", line + 8,
@@ -202,6 +214,12 @@ int natt_mig_rollback(const char *bdir, char *err, size_t errlen)
 	}
 	while (rc == 0 && fgets(line, sizeof(line), man) != NULL)
 		rc = undo_line(bdir, line, err, errlen);
+	rewind(man);
+	while (rc == 0 && fgets(line, sizeof(line), man) != NULL)
+		if (strncmp(line, "mkdir ", 6) == 0) {
+			line[strcspn(line, "\n")] = '\0';
+			rmdir(line + 6); /* kept if someone put other files there */
+		}
 	fclose(man);
 	if (rc == 0)
 		remove_backup(bdir, mpath);

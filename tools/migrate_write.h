@@ -4,9 +4,10 @@
  *
  * A backup directory holds `manifest` (one line per file:
  * "restore MODE NAME PATH": PATH's original bytes are in NAME, MODE octal;
- * "created PATH": PATH did not exist) and the original copies.  Rollback
- * puts every original back (same bytes, same mode), removes every created
- * file, then the backup directory.
+ * "created PATH": PATH did not exist; "mkdir PATH": a directory made for
+ * them) and the original copies.  Rollback puts every original back (same
+ * bytes, same mode), removes every created file, then the directories it
+ * made (when empty), then the backup directory.
  */
 #ifndef NATT_MIGRATE_WRITE_H
 #define NATT_MIGRATE_WRITE_H
@@ -34,12 +35,13 @@ int natt_mig_diff(FILE *out, const char *path, const char *a, size_t alen, const
  * Writes files (each atomically: a temporary file, fsync, rename) after
  * saving what they replace into a new backup directory bdir (mode 0700);
  * if keygen is not NULL, a network key is generated there too (and listed
- * as created).  Refuses if bdir exists.  Returns 0, NATT_ERR_EXISTS (bdir
- * exists), NATT_ERR_IO (err says which file and why; what was already
- * written is rolled back).
+ * as created); if mkdir_path is not NULL and does not exist, it is made
+ * first (mode 0755; one level).  Refuses if bdir exists.  Returns 0,
+ * NATT_ERR_EXISTS (bdir exists), NATT_ERR_IO (err says which file and why;
+ * what was already written is rolled back).
  */
 int natt_mig_apply(const char *bdir, const struct natt_mig_wfile *files, size_t n,
-		   const char *keygen, char *err, size_t errlen);
+		   const char *keygen, const char *mkdir_path, char *err, size_t errlen);
 
 /*
  * Undoes natt_mig_apply() from bdir.  Returns 0, NATT_ERR_IO or

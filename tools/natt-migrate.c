@@ -20,6 +20,8 @@
 #include "migrate_check.h"
 #include "migrate_ovpn.h"
 #include "migrate_plan.h"
+#include "migrate_report.h"
+#include "migrate_unit.h"
 #include "migrate_write.h"
 
 #ifndef NATT_MIGRATE_PLUGIN
@@ -32,19 +34,22 @@ enum cmd { CMD_SERVER, CMD_CLIENT, CMD_BUNDLE };
 struct args {
 	enum cmd cmd;
 	const char *config, *name, *server_name, *rendezvous, *network_key, *plugin, *out;
-	const char *install_dir;
-	bool dry_run;
+	const char *install_dir, *unit, *dropin;
+	bool dry_run, keep_legacy;
 };
 
 /* The paths one migration works with. */
 struct paths {
 	char config[PATH_MAX]; /* the original, absolute */
 	char outdir[PATH_MAX];
-	char stem[256];		    /* config's name without .conf/.ovpn */
-	char ovpn[PATH_MAX + 300];  /* the new OpenVPN config */
-	char pconf[PATH_MAX + 300]; /* the plugin config */
-	char key[PATH_MAX + 300];   /* the network key */
-	char bdir[PATH_MAX + 300];  /* the backup directory */
+	char stem[256];		     /* config's name without .conf/.ovpn */
+	char ovpn[PATH_MAX + 300];   /* the new OpenVPN config */
+	char pconf[PATH_MAX + 300];  /* the plugin config */
+	char key[PATH_MAX + 300];    /* the network key */
+	char bdir[PATH_MAX + 300];   /* the backup directory */
+	char dir[PATH_MAX];	     /* the original's directory */
+	char dropin[PATH_MAX + 300]; /* --systemd-dropin's file */
+	char dropin_dir[PATH_MAX];
 	bool keygen;
 };
 
@@ -53,15 +58,16 @@ static int usage(FILE *f, int rc)
 	fprintf(f,
 		"usage: natt-migrate server CONFIG --name NAME --rendezvous HOST[:PORT]\n"
 		"                   [--network-key FILE] [--plugin PATH] [--out DIR] [--dry-run]\n"
+		"                   [--keep-legacy] [--systemd-unit UNIT] [--systemd-dropin DIR]\n"
 		"       natt-migrate client CONFIG --server-name NAME --rendezvous HOST[:PORT]\n"
 		"                   --network-key FILE [--name NAME] [--plugin PATH] [--out DIR]\n"
-		"                   [--dry-run]\n"
+		"                   [--dry-run] [--systemd-unit UNIT] [--systemd-dropin DIR]\n"
 		"       natt-migrate client-bundle CONFIG --server-name NAME --rendezvous "
 		"HOST[:PORT]\n"
 		"                   --network-key FILE --out DIR [--name NAME] [--plugin PATH]\n"
 		"                   [--install-dir DIR] [--dry-run]\n"
 		"       natt-migrate rollback DIR\n"
-		"       natt-migrate check CONFIG\n"
+		"       natt-migrate check CONFIG [--systemd-unit UNIT]\n"
 		"       natt-migrate keygen FILE\n");
 	return rc;
 }
@@ -83,6 +89,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"out", required_argument, NULL, 'o'},
 		{"install-dir", required_argument, NULL, 'i'},
 		{"dry-run", no_argument, NULL, 'd'},
+		{"keep-legacy", no_argument, NULL, 'l'},
+		{"systemd-unit", required_argument, NULL, 'u'},
+		{"systemd-dropin", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -98,6 +107,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'o': a->out = optarg; break;
 		case 'i': a->install_dir = optarg; break;
 		case 'd': a->dry_run = true; break;
+		case 'l': a->keep_legacy = true; break;
+		case 'u': a->unit = optarg; break;
+		case 'D': a->dropin = optarg; break;
 		default: return -1;
 		}
 	}
@@ -129,6 +141,16 @@ static int check_args(const struct args *a, char *err, size_t errlen)
 		       -1;
 	if (a->cmd == CMD_BUNDLE && a->out == NULL)
 		return natt_errmsg(err, errlen, "client-bundle needs --out DIR"), -1;
+	if (a->cmd != CMD_SERVER && a->keep_legacy)
+		return natt_errmsg(err, errlen,
+				   "--keep-legacy is for a server: it passes the old clients "
+				   "through on the server's public port"),
+		       -1;
+	if (a->cmd == CMD_BUNDLE && (a->unit != NULL || a->dropin != NULL))
+		return natt_errmsg(err, errlen,
+				   "client-bundle: the unit is the installing machine's: run "
+				   "natt-migrate check there"),
+		       -1;
 	if (a->rendezvous == NULL ||
 	    natt_conf_hostport(a->rendezvous, 3478, host, sizeof(host), &port) != NATT_OK ||
 	    port == 0 || strpbrk(a->rendezvous, " \t\"'\\#;") != NULL)
@@ -157,6 +179,17 @@ static void name_of(const char *stem, char *name, size_t cap)
 			name[i] = '-';
 }
 
+/* in made absolute against the current directory (the file may not exist yet). */
+static void absolute(const char *in, char *out, size_t cap)
+{
+	char cwd[PATH_MAX];
+
+	if (in[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		snprintf(out, cap, "%s", in);
+	else
+		natt_mig_join(cwd, in, out, cap);
+}
+
 static int make_paths(const struct args *a, struct paths *p, char *err, size_t errlen)
 {
 	char tmp[PATH_MAX], base[256];
@@ -167,6 +200,8 @@ static int make_paths(const struct args *a, struct paths *p, char *err, size_t e
 	snprintf(tmp, sizeof(tmp), "%s", p->config);
 	snprintf(base, sizeof(base), "%.255s", basename(tmp));
 	stem_of(base, p->stem, sizeof(p->stem));
+	snprintf(tmp, sizeof(tmp), "%s", p->config);
+	snprintf(p->dir, sizeof(p->dir), "%s", dirname(tmp));
 	snprintf(tmp, sizeof(tmp), "%s", p->config);
 	if (a->cmd == CMD_BUNDLE && a->out != NULL && !a->dry_run && mkdir(a->out, 0700) != 0)
 		return natt_errmsg(err, errlen, "%s: %s (client-bundle writes a new directory)",
@@ -184,12 +219,16 @@ static int make_paths(const struct args *a, struct paths *p, char *err, size_t e
 		if (realpath(a->network_key, p->key) == NULL && a->cmd != CMD_SERVER)
 			return natt_errmsg(err, errlen, "%s: %s", a->network_key, strerror(errno)),
 			       -1;
-		if (p->key[0] == '\0')
-			snprintf(p->key, sizeof(p->key), "%s", a->network_key);
+		if (p->key[0] == '\0') /* a new key: the plugin opens it from elsewhere */
+			absolute(a->network_key, p->key, sizeof(p->key));
 	} else {
 		snprintf(p->key, sizeof(p->key), "%s/natt-network.key", p->outdir);
 	}
 	p->keygen = a->cmd == CMD_SERVER && stat(p->key, &st) != 0;
+	if (a->dropin != NULL) {
+		absolute(a->dropin, p->dropin_dir, sizeof(p->dropin_dir));
+		snprintf(p->dropin, sizeof(p->dropin), "%s/%s", p->dropin_dir, NATT_MIG_DROPIN);
+	}
 	return 0;
 }
 
@@ -239,17 +278,200 @@ static int bundle_key(const struct args *a, const struct paths *p, char *err, si
 	return rc;
 }
 
+/* Where client-bundle's files will be installed. */
+struct inst {
+	char dir[PATH_MAX];
+	char pconf[PATH_MAX + 300];
+	char key[PATH_MAX + 300];
+};
+
+static void options(const struct args *a, const struct paths *p, struct inst *in, char *name,
+		    struct natt_mig_opts *o)
+{
+	name_of(p->stem, name, 64);
+	o->server = a->cmd == CMD_SERVER;
+	o->name = a->name != NULL ? a->name : name;
+	o->server_name = a->server_name;
+	o->rendezvous = a->rendezvous;
+	o->network_key = p->key;
+	o->plugin = a->plugin != NULL ? a->plugin : NATT_MIGRATE_PLUGIN;
+	o->pconf_path = p->pconf;
+	o->outdir = p->outdir;
+	o->base = p->stem;
+	o->keep_legacy = a->keep_legacy;
+	o->config_dir = p->dir;
+	o->run_dir = p->outdir;
+	if (a->cmd != CMD_BUNDLE)
+		return;
+	snprintf(in->dir, sizeof(in->dir), "%s",
+		 a->install_dir ? a->install_dir : DEFAULT_INSTALL_DIR);
+	snprintf(in->pconf, sizeof(in->pconf), "%s/natt-%s.conf", in->dir, p->stem);
+	snprintf(in->key, sizeof(in->key), "%s/natt-network.key", in->dir);
+	o->pconf_path = in->pconf;
+	o->network_key = in->key;
+	o->outdir = in->dir;
+	o->run_dir = NULL; /* relative names: relative to where the bundle is installed */
+}
+
+/*
+ * Already migrated: --keep-legacy on or off in the plugin configuration (the
+ * recommended order: migrate with it, move the clients, run again without).
+ */
+static int legacy_switch(const struct args *a, const struct natt_mig_plan *plan,
+			 const struct paths *p)
+{
+	struct natt_mig_buf out = {0};
+	enum natt_mig_legacy st = NATT_MIG_LEGACY_NONE;
+	char *text = NULL, err[1024];
+	size_t len = 0;
+	mode_t mode = 0644;
+	const char *port;
+	int rc = 0;
+
+	if (plan->pconf_in_use[0] != '\0' &&
+	    natt_mig_read(plan->pconf_in_use, &text, &len, &mode) == 0)
+		st = natt_mig_legacy_state(text, len);
+	if (a->keep_legacy && st == NATT_MIG_LEGACY_NONE) {
+		free(text);
+		fprintf(stderr,
+			"natt-migrate: %s: migrated without --keep-legacy (OpenVPN took the old "
+			"port on loopback): roll it back (natt-migrate rollback %s) and migrate "
+			"again with --keep-legacy\n",
+			p->config, p->bdir);
+		return 1;
+	}
+	if ((a->keep_legacy && st == NATT_MIG_LEGACY_ON) ||
+	    (!a->keep_legacy && st != NATT_MIG_LEGACY_ON)) {
+		printf("%s: already migrated (it loads %s)%s: nothing to do\n", p->config,
+		       NATT_MIG_PLUGIN_SO,
+		       st == NATT_MIG_LEGACY_ON ? ", passing legacy clients" : "");
+		free(text);
+		return 0;
+	}
+	port = strstr(text, "public-port ");
+	if (natt_mig_legacy_set(text, len, a->keep_legacy, &out) != 0)
+		rc = fail("out of memory");
+	else if (a->dry_run)
+		rc = natt_mig_diff(stdout, plan->pconf_in_use, text, len, out.p, out.len) ? 1 : 0;
+	else if (natt_mig_put(plan->pconf_in_use, out.p, out.len, mode, err, sizeof(err)) != 0)
+		rc = fail(err);
+	else if (a->keep_legacy)
+		printf("%s: legacy pass-through on again (%.*s)\n", plan->pconf_in_use,
+		       port ? (int)strcspn(port, "\r\n") : 0, port ? port : "");
+	else
+		printf("%s: legacy pass-through ended: plain OpenVPN clients on the old port "
+		       "(%.*s) "
+		       "are no longer served, the port forward to it can go; restart OpenVPN\n",
+		       plan->pconf_in_use, port ? (int)strcspn(port, "\r\n") : 0, port ? port : "");
+	natt_mig_buf_free(&out);
+	free(text);
+	return rc;
+}
+
+static int write_bundle(const struct args *a, const struct paths *p, const struct inst *in,
+			const struct natt_mig_conf *c, const struct natt_mig_wfile *w, size_t n)
+{
+	char err[1024];
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = natt_mig_put(w[i].path, w[i].data, w[i].len, w[i].mode, err, sizeof(err));
+	if (rc == 0)
+		rc = bundle_key(a, p, err, sizeof(err));
+	if (rc != 0)
+		return fail(err);
+	printf("client bundle in %s: install its files in %s\n", p->outdir, in->dir);
+	natt_mig_report_bundle(c, in->dir, stdout);
+	return 0;
+}
+
+/* The files to write: the two configurations, extracted PEM files, a drop-in. */
+static size_t files_of(const struct args *a, const struct paths *p, struct natt_mig_plan *plan,
+		       const struct natt_mig_buf *dropin, struct natt_mig_wfile *w)
+{
+	struct stat st;
+	size_t n = 0, i;
+
+	w[n++] = (struct natt_mig_wfile){p->ovpn, plan->ovpn.p, plan->ovpn.len,
+					 stat(p->config, &st) == 0 ? st.st_mode & 0777 : 0600};
+	w[n++] = (struct natt_mig_wfile){p->pconf, plan->pconf.p, plan->pconf.len, 0644};
+	for (i = 0; i < plan->n_extra; i++) {
+		if (a->cmd == CMD_BUNDLE) { /* written in the bundle, installed elsewhere */
+			char leaf[256];
+
+			snprintf(leaf, sizeof(leaf), "%.255s",
+				 strrchr(plan->extra_path[i], '/') + 1);
+			snprintf(plan->extra_path[i], sizeof(plan->extra_path[i]), "%.3800s/%s",
+				 p->outdir, leaf);
+		}
+		w[n++] = (struct natt_mig_wfile){plan->extra_path[i], plan->extra[i].p,
+						 plan->extra[i].len, 0600};
+	}
+	if (dropin->len > 0 && p->dropin[0] != '\0')
+		w[n++] = (struct natt_mig_wfile){p->dropin, dropin->p, dropin->len, 0644};
+	return n;
+}
+
+/* server and client: the unit report (to a buffer, printed after the files). */
+static int unit_report(const struct args *a, const struct paths *p, const struct natt_mig_conf *c,
+		       const struct natt_mig_plan *plan, struct natt_mig_buf *dropin, char **rep,
+		       size_t *replen)
+{
+	struct natt_mig_where wh = {p->ovpn, p->outdir, p->pconf, a->unit,
+				    a->dropin ? p->dropin_dir : NULL};
+	FILE *f = open_memstream(rep, replen);
+	char err[1024] = "";
+	int rc;
+
+	if (f == NULL)
+		return fail("out of memory");
+	if (access(a->plugin != NULL ? a->plugin : NATT_MIGRATE_PLUGIN, R_OK) != 0)
+		fprintf(f,
+			"plugin: %s: %s: install openvpn-plugin-natt there, or name it with "
+			"--plugin\n",
+			a->plugin != NULL ? a->plugin : NATT_MIGRATE_PLUGIN, strerror(errno));
+	rc = natt_mig_report_unit(&wh, c, plan, dropin, f, err, sizeof(err));
+	fclose(f);
+	return rc == 0 ? 0 : fail(err);
+}
+
+static int write_files(const struct args *a, const struct paths *p, const struct natt_mig_wfile *w,
+		       size_t n, const char *rep)
+{
+	char err[1024];
+
+	if (a->dry_run) {
+		int rc = dry_run(w, n, p);
+
+		fputs(rep, stdout);
+		return rc;
+	}
+	if (natt_mig_apply(p->bdir, w, n, p->keygen ? p->key : NULL,
+			   p->dropin[0] != '\0' && w[n - 1].path == p->dropin ? p->dropin_dir
+									      : NULL,
+			   err, sizeof(err)) != 0)
+		return fail(err);
+	printf("migrated %s\n  plugin config: %s\n  network key: %s%s\n", p->ovpn, p->pconf, p->key,
+	       p->keygen ? " (new)" : "");
+	if (n > 0 && w[n - 1].path == p->dropin)
+		printf("  systemd drop-in: %s\n", p->dropin);
+	printf("  undo with: natt-migrate rollback %s\n", p->bdir);
+	fputs(rep, stdout);
+	return 0;
+}
+
 static int migrate(const struct args *a)
 {
 	struct natt_mig_conf *c = calloc(1, sizeof(*c));
-	struct natt_mig_plan plan;
+	struct natt_mig_plan plan = {0};
 	struct natt_mig_opts o = {0};
+	struct natt_mig_buf dropin = {0};
 	struct paths p = {0};
-	struct natt_mig_wfile w[2 + NATT_MIG_MAX_EXTRA];
-	char err[1024], name[64], inst_pconf[PATH_MAX + 300], inst_key[PATH_MAX + 300];
-	char inst_dir[PATH_MAX];
-	struct stat st;
-	size_t n = 0, i;
+	struct inst in = {0};
+	struct natt_mig_wfile w[3 + NATT_MIG_MAX_EXTRA];
+	char err[1024], name[64], *rep = NULL;
+	size_t n, replen = 0;
 	int rc = 1;
 
 	if (c == NULL)
@@ -261,82 +483,36 @@ static int migrate(const struct args *a)
 		free(c);
 		return fail(err);
 	}
-	name_of(p.stem, name, sizeof(name));
-	o.server = a->cmd == CMD_SERVER;
-	o.name = a->name != NULL ? a->name : name;
-	o.server_name = a->server_name;
-	o.rendezvous = a->rendezvous;
-	o.network_key = p.key;
-	o.plugin = a->plugin != NULL ? a->plugin : NATT_MIGRATE_PLUGIN;
-	o.pconf_path = p.pconf;
-	o.outdir = p.outdir;
-	o.base = p.stem;
-	if (a->cmd == CMD_BUNDLE) {
-		snprintf(inst_dir, sizeof(inst_dir), "%s",
-			 a->install_dir ? a->install_dir : DEFAULT_INSTALL_DIR);
-		snprintf(inst_pconf, sizeof(inst_pconf), "%s/natt-%s.conf", inst_dir, p.stem);
-		snprintf(inst_key, sizeof(inst_key), "%s/natt-network.key", inst_dir);
-		o.pconf_path = inst_pconf;
-		o.network_key = inst_key;
-		o.outdir = inst_dir;
-	}
-	if (natt_mig_plan(c, &o, &plan, err, sizeof(err)) != 0) {
+	options(a, &p, &in, name, &o);
+	if (natt_mig_plan(c, &o, &plan, err, sizeof(err)) != 0)
 		fail(err);
-		goto out;
-	}
-	if (plan.already) {
+	else if (plan.already)
+		rc = o.server ? legacy_switch(a, &plan, &p) : 0;
+	else if (a->cmd == CMD_BUNDLE && (n = files_of(a, &p, &plan, &dropin, w)) > 0)
+		rc = a->dry_run ? dry_run(w, n, &p) : write_bundle(a, &p, &in, c, w, n);
+	else if (unit_report(a, &p, c, &plan, &dropin, &rep, &replen) == 0)
+		rc = write_files(a, &p, w, files_of(a, &p, &plan, &dropin, w), rep);
+	if (plan.already && !o.server)
 		printf("%s: already migrated (it loads %s): nothing to do\n", p.config,
 		       NATT_MIG_PLUGIN_SO);
-		rc = 0;
-		goto out;
-	}
-	w[n++] = (struct natt_mig_wfile){p.ovpn, plan.ovpn.p, plan.ovpn.len,
-					 stat(p.config, &st) == 0 ? st.st_mode & 0777 : 0600};
-	w[n++] = (struct natt_mig_wfile){p.pconf, plan.pconf.p, plan.pconf.len, 0644};
-	for (i = 0; i < plan.n_extra; i++) {
-		if (a->cmd == CMD_BUNDLE) { /* written in the bundle, installed elsewhere */
-			char leaf[256];
-
-			snprintf(leaf, sizeof(leaf), "%.255s",
-				 strrchr(plan.extra_path[i], '/') + 1);
-			snprintf(plan.extra_path[i], sizeof(plan.extra_path[i]), "%.3800s/%s",
-				 p.outdir, leaf);
-		}
-		w[n++] = (struct natt_mig_wfile){plan.extra_path[i], plan.extra[i].p,
-						 plan.extra[i].len, 0600};
-	}
-	if (a->dry_run) {
-		rc = dry_run(w, n, &p);
-		goto out;
-	}
-	if (a->cmd == CMD_BUNDLE) {
-		for (i = 0, rc = 0; rc == 0 && i < n; i++)
-			rc = natt_mig_put(w[i].path, w[i].data, w[i].len, w[i].mode, err,
-					  sizeof(err));
-		if (rc == 0)
-			rc = bundle_key(a, &p, err, sizeof(err));
-		if (rc != 0) {
-			fail(err);
-			rc = 1;
-		} else {
-			printf("client bundle in %s: install its files in %s\n", p.outdir,
-			       inst_dir);
-		}
-		goto out;
-	}
-	if (natt_mig_apply(p.bdir, w, n, p.keygen ? p.key : NULL, err, sizeof(err)) != 0) {
-		fail(err);
-		goto out;
-	}
-	printf("migrated %s\n  plugin config: %s\n  network key: %s%s\n  undo with: "
-	       "natt-migrate rollback %s\n",
-	       p.ovpn, p.pconf, p.key, p.keygen ? " (new)" : "", p.bdir);
-	rc = 0;
-out:
+	free(rep);
+	natt_mig_buf_free(&dropin);
 	natt_mig_plan_free(&plan);
 	natt_mig_conf_free(c);
 	free(c);
 	return rc;
+}
+
+/* check CONFIG [--systemd-unit UNIT] */
+static int check(int argc, char **argv)
+{
+	const char *unit = NULL;
+
+	if (argc == 5 && !strcmp(argv[3], "--systemd-unit"))
+		unit = argv[4];
+	else if (argc != 3)
+		return usage(stderr, 2);
+	return natt_mig_check(argv[2], unit, stdout) == 0 ? 0 : 1;
 }
 
 int main(int argc, char **argv)
@@ -348,12 +524,11 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))
 		return usage(stdout, 0);
-	if (!strcmp(argv[1], "rollback") || !strcmp(argv[1], "check") ||
-	    !strcmp(argv[1], "keygen")) {
+	if (!strcmp(argv[1], "check"))
+		return check(argc, argv);
+	if (!strcmp(argv[1], "rollback") || !strcmp(argv[1], "keygen")) {
 		if (argc != 3)
 			return usage(stderr, 2);
-		if (!strcmp(argv[1], "check"))
-			return natt_mig_check(argv[2], stdout) == 0 ? 0 : 1;
 		if (!strcmp(argv[1], "keygen"))
 			return natt_keyfile_generate(argv[2], err, sizeof(err)) == NATT_OK
 				       ? 0
