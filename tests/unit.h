@@ -67,6 +67,8 @@ int natt_suite_bridge(void);
 int natt_suite_phelper(void);
 int natt_suite_pstatus(void);
 int natt_suite_node(void);
+int natt_suite_addr(void);
+int natt_suite_helper(void);
 int natt_suite_migrate(void);
 
 #endif

@@ -46,7 +46,9 @@ static const struct {
 	{"bridge", natt_suite_bridge},
 	{"phelper", natt_suite_phelper},
 	{"pstatus", natt_suite_pstatus},
+	{"helper", natt_suite_helper},
 	{"node", natt_suite_node},
+	{"addr", natt_suite_addr},
 	{"migrate", natt_suite_migrate},
 };
 
