@@ -14,6 +14,7 @@
 #                    machine's two cores, is the bottleneck
 #   BENCH_DELAY=MS   one-way delay on each router's WAN link (wanem.sh), so
 #                    the path RTT is 4*MS; applies to the loss runs
+#   BENCH_LOSS_ONLY=1  only the runs with loss
 #   BENCH_CC=NAME    TCP congestion control in the hosts (iperf3's TCP inside
 #                    the tunnel, and OpenVPN's own TCP); default: the
 #                    machine's (printed: bbr here, cubic on a stock Debian);
@@ -82,11 +83,15 @@ run() {
 	cpid=${LAB_PIDS[-1]}
 	pl_wait "$LAB_DIR/cli-$label.log" 'Initialization Sequence Completed' 60 || lab_die "$label: no tunnel"
 	init=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
-	lab_bg "$sns" "iperf-$label" iperf3 -s -1 -B 10.8.0.1 >/dev/null
+	# each run its own iperf3 server and port: a server whose client was cut
+	# off by loss stays "busy running a test"
+	IPERF_PORT=$((IPERF_PORT + 1))
+	lab_bg "$sns" "iperf-$label" iperf3 -s -1 -B 10.8.0.1 -p "$IPERF_PORT" >/dev/null
+	ipid=${LAB_PIDS[-1]}
 	sleep 0.5
 	before=$(($(ticks "$spid") + $(ticks "$cpid")))
 	hbefore=$(($(tree_ticks "$spid") + $(tree_ticks "$cpid")))
-	lab_exec "$cns" iperf3 -c 10.8.0.1 -t "$secs" -J >"$LAB_DIR/iperf-$label.json" || true
+	lab_exec "$cns" timeout $((secs + 30)) iperf3 -c 10.8.0.1 -p "$IPERF_PORT" -t "$secs" -J >"$LAB_DIR/iperf-$label.json" || true
 	after=$(($(ticks "$spid") + $(ticks "$cpid")))
 	hafter=$(($(tree_ticks "$spid") + $(tree_ticks "$cpid")))
 	read -r mbps bytes < <(python3 -c 'import json,sys
@@ -98,12 +103,14 @@ except Exception: print("0 0")' "$LAB_DIR/iperf-$label.json")
 		echo "    $label: iperf3 failed: $(grep -m1 '"error"' "$LAB_DIR/iperf-$label.json")" >&2
 		grep -E 'natt|Restart|Inactivity' "$LAB_DIR/cli-$label.log" | tail -n 5 >&2
 	fi
-	kill "$cpid" "$spid" 2>/dev/null || true
-	wait "$cpid" "$spid" 2>/dev/null || true
+	kill "$cpid" "$spid" "$ipid" 2>/dev/null || true
+	wait "$cpid" "$spid" "$ipid" 2>/dev/null || true
 	RESULT="$mbps $init $(awk -v t=$((after - before)) -v h=$((hafter - hbefore)) -v b="$bytes" \
 		-v hz="$(getconf CLK_TCK)" 'BEGIN { if (b == 0) b = 1
 			printf "%.2f %.2f", t / hz / (b / 1e9), h / hz / (b / 1e9) }')"
 }
+
+IPERF_PORT=5300
 
 # median of the arguments
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -159,11 +166,12 @@ sed -e 's/^proto udp/proto tcp-client/' "$LAB_DIR/udp-c.conf" >"$LAB_DIR/tcp-c.c
 
 echo "bench_plugin: iperf3 ${secs} s client -> server through OpenVPN (tun-mtu 1400, AES-256-GCM)," \
 	"TCP congestion control $cc, medians of $runs runs"
-measure natt udp nat
-echo "  no loss, no limit: natt $M_natt Mbit/s, plain UDP $M_udp Mbit/s," \
+[ -n "${BENCH_LOSS_ONLY:-}" ] || measure natt udp nat
+[ -n "${BENCH_LOSS_ONLY:-}" ] || echo "  no loss, no limit: natt $M_natt Mbit/s, plain UDP $M_udp Mbit/s," \
 	"ratio $(ratio "$M_natt" "$M_udp") (goal >= 0.95)"
-echo "    CPU s/GB: natt: OpenVPN $CO_natt + helper $CH_natt; plain UDP: OpenVPN $CO_udp"
-echo "  client start to tunnel: natt through two NATs $I_nat s (rendezvous, punching, TLS)," \
+[ -n "${BENCH_LOSS_ONLY:-}" ] ||
+	echo "    CPU s/GB: natt: OpenVPN $CO_natt + helper $CH_natt; plain UDP: OpenVPN $CO_udp"
+[ -n "${BENCH_LOSS_ONLY:-}" ] || echo "  client start to tunnel: natt through two NATs $I_nat s (rendezvous, punching, TLS)," \
 	"natt routed $I_natt s, plain UDP routed $I_udp s; natt through two NATs: $M_nat Mbit/s"
 if [ -n "${BENCH_RATE:-}" ]; then
 	rate "$BENCH_RATE"

@@ -46,6 +46,12 @@ LAB_ROUTES6=() # "PREFIX GATEWAY": routed LAN prefixes, for each of them
 
 lab_die() { echo "lab: $*" >&2; exit 1; }
 
+# A test's checks: ok/bad print one line each and count; the test ends with
+# its own summary line and `[ "$fail" -eq 0 ]`.
+pass=0 fail=0
+ok() { echo "ok: $*"; pass=$((pass + 1)); }
+bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
+
 # lab_init: unique prefix, scratch dir, cleanup trap.
 lab_init() {
 	[ "$(id -u)" -eq 0 ] || lab_die "needs root (network namespaces)"

@@ -3,6 +3,8 @@
 #
 #   pl_init BUILDDIR     PKI (tests/pki/make-pki.sh), network key, the
 #                        rendezvous started on host "rdv" (203.0.113.2:3478)
+#   pl_lab BUILDDIR      lab_init, pl_init, and the usual two NATs: s1 behind
+#                        ra (eim, 203.0.113.11), c1 behind rb (eim, .12)
 #   pl_server NS [ARGS]  OpenVPN server in NS: dev tun, server 10.8.0.0/24,
 #                        local 127.0.0.1 lport 1194, the plugin as "office";
 #                        ARGS go to openvpn's command line; log $LAB_DIR/server.log
@@ -14,6 +16,15 @@
 # OpenVPN's tun-mtu is 1400 (the plugin needs <= 1414 on a 1500-byte path).
 
 PL_RDV=203.0.113.2
+
+# pl_wire_segments HOST...: each HOST's eth0 cuts UDP GSO sends into
+# datagrams itself, as a real NIC puts each on the wire.  Without it a GSO
+# send stays one packet across veths and bridges, and a capture on a router
+# shows merged datagrams that no wire would carry.
+pl_wire_segments() {
+	local h
+	for h in "$@"; do lab_exec "$h" ip link set dev eth0 gso_max_segs 1; done
+}
 
 # pl_capture_start NS IFACE FILE: tshark records UDP on IFACE in NS into FILE
 # (needs $tshark); fails when the capture does not start.
@@ -98,6 +109,15 @@ pl_init() {
 	EOC
 	lab_public_host rdv "$PL_RDV"
 	lab_bg rdv rdv "$PL_RDV_BIN" --config "$LAB_DIR/rdv.conf" --foreground >/dev/null
+}
+
+pl_lab() {
+	lab_init
+	pl_init "$1"
+	lab_router ra eim 203.0.113.11 10.1.0
+	lab_router rb eim 203.0.113.12 10.2.0
+	lab_host s1 ra
+	lab_host c1 rb
 }
 
 pl_server() {

@@ -15,9 +15,6 @@ top=$(cd "$here/../.." && pwd)
 . "$here/lab.sh"
 . "$here/plugin_lib.sh"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 inspect=$build/tools/natt-inspect/natt-inspect
 tshark=${TSHARK:-tshark}
 lua=$top/tools/wireshark/natt.lua
@@ -32,6 +29,7 @@ lab_router ra eim 203.0.113.11 10.1.0
 lab_router rb eim 203.0.113.12 10.2.0
 lab_host s1 ra
 lab_host c1 rb
+pl_wire_segments s1 c1 # the capture shows what a wire would carry
 
 pl_server s1
 pl_wait "$LAB_DIR/server.log" 'registered with rendezvous' 15 || bad "server did not register"

@@ -45,9 +45,6 @@ RUNS=${LAB_RUNS:-5}
 [ -x "$INSPECT" ] || lab_die "$INSPECT not built (make)"
 command -v "$tshark" >/dev/null || lab_die "tshark not found: apt-get install tshark"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 t_start=$(date +%s)
 
 field() { tr ' ' '\n' <<<"$2" | sed -n "s/^$1=//p" | head -n 1; }
@@ -258,11 +255,7 @@ if pl_wait "$LAB_DIR/server.log" 'Initialization Sequence Completed' 15 &&
 	ok "plugin server registered: $(grep -m1 'registered with rendezvous' \
 		"$LAB_DIR/server.log" | cut -d' ' -f3-)"
 else bad "plugin server: $(grep -i 'natt\|error' "$LAB_DIR/server.log" | tail -n 5)"; fi
-# A UDP GSO send stays one packet across veths and bridges, where a real
-# NIC puts each datagram on the wire: the hosts segment at their own
-# interface, so that the capture on rb's WAN shows what a wire would carry.
-lab_exec s1 ip link set dev eth0 gso_max_segs 1
-lab_exec c1 ip link set dev eth0 gso_max_segs 1
+pl_wire_segments s1 c1 # the capture on rb's WAN shows what a wire would carry
 cap=$LAB_DIR/wan6.pcapng
 pl_capture_start rb wan "$cap" || bad "capture on rb's WAN did not start"
 pl_client c1 c1

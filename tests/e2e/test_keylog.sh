@@ -13,9 +13,6 @@ build=$(cd "${1:?usage: test_keylog.sh BUILDDIR}" && pwd)
 . "$here/lab.sh"
 . "$here/plugin_lib.sh"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 inspect=$build/tools/natt-inspect/natt-inspect
 tshark=${TSHARK:-tshark}
 command -v "$tshark" >/dev/null || { echo "FAIL: tshark not found: apt-get install tshark"; exit 1; }
@@ -30,6 +27,7 @@ lab_router ra eim 203.0.113.11 10.1.0
 lab_router rb eim 203.0.113.12 10.2.0
 lab_host s1 ra
 lab_host c1 rb
+pl_wire_segments s1 c1 # the capture shows what a wire would carry
 # The transport sends with UDP GSO; over veth a GSO run stays one
 # super-packet all the way to the capture, which natt-inspect (rightly)
 # cannot open as one DATA packet.  Segment at the hosts, as a real NIC would.

@@ -9,10 +9,6 @@ build=${1:?usage: test_lab.sh BUILDDIR}
 udptool="$build/tests/e2e/udptool"
 . "$here/lab.sh"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
 lab_init
 prefix=$LAB_PREFIX
 lab_public_host r1 203.0.113.2

@@ -15,10 +15,6 @@ build=$(cd "${1:?usage: test_legacy.sh BUILDDIR}" && pwd)
 . "$here/lab.sh"
 . "$here/plugin_lib.sh"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
 lab_init
 pl_init "$build"
 SRV=203.0.113.20 LEG=203.0.113.30 PUBPORT=1195

@@ -37,9 +37,6 @@ RUNS=${LAB_RUNS:-20}
 [ -x "$RDV" ] || lab_die "$RDV not built (make)"
 command -v conntrack >/dev/null || lab_die "conntrack not found: apt-get install conntrack"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 t_start=$(date +%s)
 
 # wait_for FILE REGEX SECONDS: until a line of FILE matches.

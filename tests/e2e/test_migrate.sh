@@ -34,10 +34,6 @@ mig=$build/tools/natt-migrate
 [ -x "$mig" ] || lab_die "$mig not built (make)"
 unit=/lib/systemd/system/openvpn-server@.service
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
 lab_init
 pl_init "$build"
 lab_router ra eim 203.0.113.11 10.1.0

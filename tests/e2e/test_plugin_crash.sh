@@ -35,16 +35,7 @@ PING_BOUND_SERVER=25 # s: 6 s keepalive timeout, reconnect, punch, handshake
 PING_BOUND_CLIENT=15 # s: 1 s restart delay, lookup, punch, handshake
 STOP_BOUND=8         # s: OpenVPN's exit notification (2 s), the worker's close (<= 2 s)
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
-lab_init
-pl_init "$build"
-lab_router ra eim 203.0.113.11 10.1.0
-lab_router rb eim 203.0.113.12 10.2.0
-lab_host s1 ra
-lab_host c1 rb
+pl_lab "$build"
 
 # Both sides written here rather than by pl_server/pl_client: the server's
 # OpenVPN config must name user/group (the plugin reads that file), and the

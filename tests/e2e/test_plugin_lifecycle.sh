@@ -18,16 +18,7 @@ build=${1:?usage: test_plugin_lifecycle.sh BUILDDIR}
 . "$here/lab.sh"
 . "$here/plugin_lib.sh"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
-lab_init
-pl_init "$build"
-lab_router ra eim 203.0.113.11 10.1.0
-lab_router rb eim 203.0.113.12 10.2.0
-lab_host s1 ra
-lab_host c1 rb
+pl_lab "$build"
 
 slog=$LAB_DIR/server.log
 # OpenVPN checks --writepid again on SIGHUP, as nobody by then: a directory

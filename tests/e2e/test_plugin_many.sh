@@ -11,10 +11,6 @@ n=${2:-20}
 . "$here/lab.sh"
 . "$here/plugin_lib.sh"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
 lab_init
 pl_init "$build"
 lab_router ra eim 203.0.113.11 10.1.0

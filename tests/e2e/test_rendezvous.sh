@@ -24,10 +24,6 @@ CLIENT="$build/tests/e2e/rdvclient"
 [ -x "$RDV" ] || lab_die "$RDV not built (make)"
 [ -x "$CLIENT" ] || lab_die "$CLIENT not built (make check)"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
 # wait_for FILE REGEX SECONDS: until a line of FILE matches.
 wait_for() {
 	local i

@@ -14,10 +14,6 @@ WANEM="$build/tests/e2e/wanem"
 . "$here/lab.sh"
 . "$here/wanem.sh"
 
-pass=0 fail=0
-ok() { echo "ok: $*"; pass=$((pass + 1)); }
-bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
 lab_init
 prefix=$LAB_PREFIX
 # The stats are read after lab_cleanup, which removes LAB_DIR.
