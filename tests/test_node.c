@@ -5,7 +5,9 @@
  * Covers the application interface (up, down, datagrams, statistics,
  * status), the failure paths (unknown name, rendezvous down at start,
  * refused certificate), reconnect, demultiplexing drops, configuration
- * errors (address families included) and the dual-stack default socket.
+ * errors (address families included), the dual-stack default socket, and
+ * UNKNOWN_CID (a restarted server; replies never larger than their trigger,
+ * never to an UNKNOWN_CID, rate limited; forged or off-path ones ignored).
  * The NAT cases (direct
  * paths, the birthday method, relay-needed) need NATs and are in
  * tests/e2e/test_matrix.sh.
@@ -23,6 +25,8 @@
 
 #include "addr.h"
 #include "node.h"
+#include "node_int.h" /* natt_node_input: datagrams from a chosen source address */
+#include "seal.h"
 #include "tls_harness.h"
 #include "unit.h"
 
@@ -620,6 +624,245 @@ static void test_demux_drops(void)
 	world_free(&w);
 }
 
+/* ---- UNKNOWN_CID (PROTOCOL.md 5.4) ---- */
+
+static bool cli_down_2(struct world *w)
+{
+	return w->cli.downs >= 1 && w->cli.ups >= 2;
+}
+
+/* The server's worker restarts (a new node on the same address): the
+ * client's next packet gets an UNKNOWN_CID, its session ends within a round
+ * trip and it reconnects at once, not at its idle timeout. */
+static void test_reset_restarted_server(void)
+{
+	struct world w;
+	struct natt_node_config c;
+	struct natt_node_stats st;
+	struct natt_node_peer *p;
+	struct natt_cand local;
+	natt_time_t t0;
+	uint8_t msg[100];
+
+	world_init(&w);
+	p = connect_both(&w, true);
+	natt_node_local(w.srv.node, &local);
+	natt_node_free(w.srv.node);
+	memset(&w.srv, 0, sizeof(w.srv));
+	node_cfg(&w, &w.srv, NATT_NODE_SERVER, &c);
+	((struct sockaddr_in *)&c.bind)->sin_port = htons(local.port);
+	w.srv.echo = true;
+	node_open(&w, &w.srv, &c);
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	CU_ASSERT_EQUAL(w.cli.downs, 0); /* nothing told it yet */
+	memset(msg, 'x', sizeof(msg));
+	t0 = natt_loop_now();
+	CU_ASSERT_EQUAL(natt_node_send(w.cli.node, p, msg, sizeof(msg)), NATT_OK);
+	CU_ASSERT_FATAL(run_until(&w, cli_down, RUN_LIMIT));
+	CU_ASSERT(w.cli.down_at - t0 < 200 * NATT_MSEC); /* loopback: one RTT, not 60 s */
+	CU_ASSERT_EQUAL(w.cli.down_reason, NATT_NODE_DOWN_PEER_CLOSED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.cli.down_text, "no such session (it restarted?)"));
+	CU_ASSERT(w.cli.down_was_up);
+	CU_ASSERT_FALSE(w.cli.down_final);
+	CU_ASSERT(w.cli.down_retry_at <= w.cli.down_at); /* no back-off */
+	CU_ASSERT(run_until(&w, cli_down_2, 2 * RUN_LIMIT));
+	CU_ASSERT_EQUAL(w.srv.ups, 1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT(st.reset_sent >= 1);
+	natt_node_get_stats(w.cli.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_ended, 1);
+	world_free(&w);
+}
+
+/* A DATA packet for dcid of len bytes (counter 0, zero payload). */
+static size_t data_for(uint8_t *buf, natt_cid_t dcid, size_t len)
+{
+	struct natt_header h = {.type = NATT_PT_DATA, .dcid = dcid};
+
+	memset(buf, 0, len);
+	CU_ASSERT_FATAL(natt_header_encode(buf, len, &h) == NATT_DATA_HDR_LEN);
+	return len;
+}
+
+/* A sealed UNKNOWN_CID naming cid. */
+static void unknown_cid_for(struct natt_seal *seal, natt_cid_t cid, uint8_t pkt[42])
+{
+	struct natt_header h = {.type = NATT_PT_UNKNOWN_CID, .dcid = cid};
+
+	memset(h.salt, 0x5a, sizeof(h.salt));
+	CU_ASSERT_FATAL(natt_header_encode(pkt, 42, &h) == NATT_UNKNOWN_CID_HDR_LEN);
+	CU_ASSERT_FATAL(natt_seal_seal(seal, NATT_SEAL_UNKNOWN_CID, pkt, 26, 0, 42) == 42);
+}
+
+static int udp_from(const char *ip)
+{
+	struct sockaddr_in s4 = loopback(0);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	inet_pton(AF_INET, ip, &s4.sin_addr);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&s4, sizeof(s4)) == 0);
+	return fd;
+}
+
+/* Replies go only to HANDSHAKE and DATA, are exactly 42 bytes, never larger
+ * than their trigger, and at most one per second per source. */
+static void test_reset_reply_rules(void)
+{
+	struct world w;
+	struct natt_node_stats st;
+	struct natt_header h;
+	struct natt_cand local;
+	struct sockaddr_storage to;
+	socklen_t tl;
+	uint8_t pkt[128], got[256];
+	ssize_t n;
+	int fd;
+
+	world_init(&w);
+	start_server(&w);
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	natt_node_local(w.srv.node, &local);
+	tl = natt_addr_from_cand(&local, AF_INET, &to);
+	fd = udp_from("127.0.0.1");
+
+	/* 41 bytes: smaller than the reply, nothing goes back. */
+	sendto(fd, pkt, data_for(pkt, 0x1111, 41), 0, (struct sockaddr *)&to, tl);
+	run_for(&w, 50 * NATT_MSEC);
+	CU_ASSERT_EQUAL(recv(fd, got, sizeof(got), 0), -1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT_EQUAL(st.reset_small, 1);
+	CU_ASSERT_EQUAL(st.reset_sent, 0);
+
+	/* 42 bytes: a 42-byte UNKNOWN_CID naming that ID, under its purpose key. */
+	sendto(fd, pkt, data_for(pkt, 0x2222, 42), 0, (struct sockaddr *)&to, tl);
+	run_for(&w, 50 * NATT_MSEC);
+	n = recv(fd, got, sizeof(got), 0);
+	CU_ASSERT_EQUAL_FATAL(n, NATT_UNKNOWN_CID_LEN);
+	CU_ASSERT_EQUAL(natt_header_decode(&h, got, (size_t)n), NATT_OK);
+	CU_ASSERT_EQUAL(h.type, NATT_PT_UNKNOWN_CID);
+	CU_ASSERT_EQUAL(h.dcid, 0x2222);
+	CU_ASSERT_EQUAL(natt_seal_open(w.wrong, NATT_SEAL_UNKNOWN_CID, got, 26, 42), NATT_ERR_AUTH);
+	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_HANDSHAKE, got, 26, 42), NATT_ERR_AUTH);
+	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_UNKNOWN_CID, got, 26, 42), 0);
+
+	/* The same source again within the second: limited. */
+	sendto(fd, pkt, data_for(pkt, 0x3333, 100), 0, (struct sockaddr *)&to, tl);
+	run_for(&w, 50 * NATT_MSEC);
+	CU_ASSERT_EQUAL(recv(fd, got, sizeof(got), 0), -1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT_EQUAL(st.reset_sent, 1);
+	CU_ASSERT_EQUAL(st.reset_limited, 1);
+	close(fd);
+
+	/* An UNKNOWN_CID for no session, from a fresh source: never answered. */
+	fd = udp_from("127.0.0.2");
+	unknown_cid_for(w.seal, 0x4444, pkt);
+	sendto(fd, pkt, 42, 0, (struct sockaddr *)&to, tl);
+	run_for(&w, 50 * NATT_MSEC);
+	CU_ASSERT_EQUAL(recv(fd, got, sizeof(got), 0), -1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_no_session, 1);
+	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited + st.reset_small, 3);
+	close(fd);
+	world_free(&w);
+}
+
+/* A flood of unknown-ID packets from 300 sources: about 100 replies (the
+ * global bucket) and the rest counted as limited. */
+static void test_reset_flood(void)
+{
+	struct world w;
+	struct natt_node_stats st;
+	struct natt_cand local;
+	struct sockaddr_storage to;
+	socklen_t tl;
+	uint8_t pkt[60];
+	char ip[32];
+
+	world_init(&w);
+	start_server(&w);
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	natt_node_local(w.srv.node, &local);
+	tl = natt_addr_from_cand(&local, AF_INET, &to);
+	for (int i = 0; i < 300; i++) {
+		int fd;
+
+		snprintf(ip, sizeof(ip), "127.0.%d.%d", 10 + i / 200, 1 + i % 200);
+		fd = udp_from(ip);
+		sendto(fd, pkt, data_for(pkt, 0x5000 + (natt_cid_t)i, sizeof(pkt)), 0,
+		       (struct sockaddr *)&to, tl);
+		close(fd);
+		if (i % 50 == 49)
+			run_for(&w, NATT_MSEC); /* keep the receive buffer from overflowing */
+	}
+	run_for(&w, 50 * NATT_MSEC);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT_EQUAL(st.drop_no_peer, 300);
+	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited, 300);
+	CU_ASSERT(st.reset_sent >= NATT_NODE_RESET_GLOBAL_RATE);
+	CU_ASSERT(st.reset_sent <= NATT_NODE_RESET_GLOBAL_RATE + 50); /* + refill, slow runs */
+	world_free(&w);
+}
+
+/* Injects pkt into node n as if from `from` on its public socket. */
+static void inject(struct natt_node *n, const struct natt_cand *from, const uint8_t *pkt,
+		   size_t len)
+{
+	struct sockaddr_storage ss;
+	uint8_t copy[64];
+	struct natt_dgram d = {.data = copy, .len = len, .addr = (struct sockaddr *)&ss};
+
+	memcpy(copy, pkt, len);
+	d.addrlen = natt_addr_from_cand(from, AF_INET, &ss);
+	natt_node_input(n, NULL, 0, &d, 1, natt_loop_now());
+}
+
+/* Only an UNKNOWN_CID sealed with the network key, from the session's own
+ * path, naming the ID the session sends to, ends it; a replayed one does not
+ * end the next session, which has new IDs. */
+static void test_reset_forged(void)
+{
+	struct world w;
+	struct natt_node_stats st;
+	struct natt_cand srv_addr, other;
+	uint8_t good[42], bad[42];
+
+	world_init(&w);
+	connect_both(&w, true);
+	natt_node_local(w.srv.node, &srv_addr);
+	other = srv_addr;
+	other.port = (uint16_t)(srv_addr.port + 1);
+
+	unknown_cid_for(w.wrong, w.cli.up.peer_cid, bad);
+	inject(w.cli.node, &srv_addr, bad, sizeof(bad));
+	unknown_cid_for(w.seal, w.cli.up.peer_cid, good);
+	inject(w.cli.node, &other, good, sizeof(good));
+	unknown_cid_for(w.seal, w.cli.up.cid, bad); /* our own ID, not the peer's */
+	inject(w.cli.node, &srv_addr, bad, sizeof(bad));
+	inject(w.cli.node, &srv_addr, good, sizeof(good) - 1);
+	run_for(&w, 50 * NATT_MSEC);
+	natt_node_get_stats(w.cli.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_bad_seal, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_off_path, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_no_session, 1);
+	CU_ASSERT_EQUAL(st.drop_malformed, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_ended, 0);
+	CU_ASSERT_EQUAL(w.cli.downs, 0);
+
+	inject(w.cli.node, &srv_addr, good, sizeof(good)); /* the genuine article */
+	CU_ASSERT_EQUAL(w.cli.downs, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.cli.down_text, "restarted"));
+	CU_ASSERT(run_until(&w, cli_down_2, 2 * RUN_LIMIT));
+	inject(w.cli.node, &srv_addr, good, sizeof(good)); /* replayed */
+	run_for(&w, 50 * NATT_MSEC);
+	natt_node_get_stats(w.cli.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_ended, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_no_session, 2);
+	CU_ASSERT_EQUAL(w.cli.downs, 1);
+	world_free(&w);
+}
+
 static void test_config_errors(void)
 {
 	struct world w;
@@ -801,6 +1044,10 @@ int natt_suite_node(void)
 		{"refused certificate", test_refused_certificate},
 		{"wrong network key", test_wrong_network_key},
 		{"demultiplexing drops", test_demux_drops},
+		{"UNKNOWN_CID: restarted server", test_reset_restarted_server},
+		{"UNKNOWN_CID: reply rules", test_reset_reply_rules},
+		{"UNKNOWN_CID: flood", test_reset_flood},
+		{"UNKNOWN_CID: forged, off path, replayed", test_reset_forged},
 		{"configuration errors", test_config_errors},
 		{"API misuse", test_api_misuse},
 		{"STUN candidate", test_stun_candidate},
