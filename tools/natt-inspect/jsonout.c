@@ -174,7 +174,7 @@ static void header(struct ins_json *j, const struct ins_pkt *p)
 {
 	const struct natt_header *h = &p->h;
 	bool data = h->type == NATT_PT_DATA;
-	bool rdv = natt_header_len(h->type) == NATT_RDV_HDR_LEN;
+	bool rdv = h->type >= NATT_PT_RDV_REGISTER && h->type <= NATT_PT_RDV_INTRODUCE;
 
 	ins_json_u64(j, "type_code", h->type);
 	if (data) {
