@@ -412,9 +412,12 @@ static void test_ctl_vectors(void)
 }
 
 static const struct natt_test tests[] = {
-	{"HANDSHAKE vectors", test_handshake_vectors}, {"PROBE vectors", test_probe_vectors},
-	{"rendezvous vectors", test_rdv_vectors},      {"DATA vectors", test_data_vectors},
-	{"control message vectors", test_ctl_vectors}, {"UNKNOWN_CID vectors", test_unknown_cid_vectors},
+	{"HANDSHAKE vectors", test_handshake_vectors},
+	{"PROBE vectors", test_probe_vectors},
+	{"rendezvous vectors", test_rdv_vectors},
+	{"DATA vectors", test_data_vectors},
+	{"control message vectors", test_ctl_vectors},
+	{"UNKNOWN_CID vectors", test_unknown_cid_vectors},
 	{NULL, NULL},
 };
 

@@ -434,8 +434,7 @@ static void test_header_unknown_cid(void)
 	CU_ASSERT_EQUAL(d.dcid, UINT64_C(0x1122334455667788));
 	CU_ASSERT_EQUAL(d.scid, 0);
 	CU_ASSERT_EQUAL(d.payload_len, NATT_TAG_LEN);
-	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_LEN + 1),
-			NATT_ERR_BAD_LENGTH);
+	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_LEN + 1), NATT_ERR_BAD_LENGTH);
 	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_LEN - 1), NATT_ERR_TOO_SMALL);
 	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_HDR_LEN - 1),
 			NATT_ERR_TRUNCATED);

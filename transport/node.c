@@ -447,7 +447,8 @@ int natt_node_new(struct natt_node **out, struct natt_loop *loop,
 		n->cfg.rnd = openssl_random;
 	n->loop = loop;
 	if (natt_timer_new(&n->timer, loop, on_timer, n) != NATT_OK ||
-	    natt_timer_new(&n->reap, loop, on_reap, n) != NATT_OK || natt_node_reset_new(n) != NATT_OK) {
+	    natt_timer_new(&n->reap, loop, on_reap, n) != NATT_OK ||
+	    natt_node_reset_new(n) != NATT_OK) {
 		natt_node_free(n);
 		return NATT_ERR_NOMEM;
 	}

@@ -345,10 +345,10 @@ struct natt_node_stats {
 	uint64_t reset_small;	/* not sent: the trigger was smaller than the reply */
 	uint64_t reset_limited; /* not sent: over the per-source or global rate */
 	/* ... and received */
-	uint64_t reset_rx_ended;      /* sessions ended by one */
-	uint64_t reset_rx_no_session; /* naming no live session of ours */
-	uint64_t reset_rx_off_path;   /* not from the session's current path */
-	uint64_t reset_rx_bad_seal;   /* did not open (wrong key, forged, corrupted) */
+	uint64_t reset_rx_ended;	 /* sessions ended by one */
+	uint64_t reset_rx_no_session;	 /* naming no live session of ours */
+	uint64_t reset_rx_off_path;	 /* not from the session's current path */
+	uint64_t reset_rx_bad_seal;	 /* did not open (wrong key, forged, corrupted) */
 	uint64_t peers_opened, peers_up; /* peers created, peers that came up */
 	unsigned int peers;		 /* alive now */
 	unsigned int xsockets;		 /* birthday sockets open now */

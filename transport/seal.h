@@ -21,9 +21,9 @@
 #include "natt.h"
 
 enum natt_seal_purpose {
-	NATT_SEAL_HANDSHAKE = 0,  /* reliable segments (type 0xC1) */
-	NATT_SEAL_PROBE = 1,	  /* path probes and replies (0xC2, 0xC3) */
-	NATT_SEAL_RENDEZVOUS = 2, /* rendezvous messages (0xC8..0xCC) */
+	NATT_SEAL_HANDSHAKE = 0,   /* reliable segments (type 0xC1) */
+	NATT_SEAL_PROBE = 1,	   /* path probes and replies (0xC2, 0xC3) */
+	NATT_SEAL_RENDEZVOUS = 2,  /* rendezvous messages (0xC8..0xCC) */
 	NATT_SEAL_UNKNOWN_CID = 3, /* "no such session" replies (0xC4) */
 	NATT_SEAL_PURPOSES = 4
 };

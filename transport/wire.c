@@ -72,8 +72,8 @@ static size_t max_packet(uint8_t type)
 static int check_cids(const struct natt_header *h)
 {
 	bool dcid_needed = h->type != NATT_PT_PROBE && !is_rdv(h->type);
-	bool scid_needed = h->type != NATT_PT_DATA && h->type != NATT_PT_UNKNOWN_CID &&
-			   !is_rdv(h->type);
+	bool scid_needed =
+		h->type != NATT_PT_DATA && h->type != NATT_PT_UNKNOWN_CID && !is_rdv(h->type);
 
 	if ((dcid_needed && h->dcid == 0) || (scid_needed && h->scid == 0))
 		return NATT_ERR_BAD_VALUE;

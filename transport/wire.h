@@ -52,18 +52,16 @@ enum natt_class {
 enum natt_class natt_wire_classify(const uint8_t *pkt, size_t len);
 
 /* Header lengths, which are also the AEAD associated-data lengths. */
-#define NATT_HANDSHAKE_HDR_LEN 42
-#define NATT_PROBE_HDR_LEN     34
-#define NATT_RDV_HDR_LEN       26
-#define NATT_DATA_HDR_LEN      18
-#define NATT_UNKNOWN_CID_HDR_LEN 26
+#define NATT_HANDSHAKE_HDR_LEN	 42
+#define NATT_PROBE_HDR_LEN	 34
+#define NATT_RDV_HDR_LEN	 26
+#define NATT_DATA_HDR_LEN	 18
+#define NATT_UNKNOWN_CID_HDR_LEN 26 /* PROTOCOL.md 5.4 */
 
 /* Size limits (PROTOCOL.md 10). */
 #define NATT_MAX_HANDSHAKE	   1232
 #define NATT_MAX_PROBE		   1232
 #define NATT_MAX_RENDEZVOUS	   1232
-/* UNKNOWN_CID has an empty body: it is always exactly this long. */
-#define NATT_UNKNOWN_CID_LEN (NATT_UNKNOWN_CID_HDR_LEN + NATT_TAG_LEN)
 #define NATT_MAX_CANDS		   8
 #define NATT_MAX_NAME		   63
 #define NATT_ACK_MAX_RANGES	   32
@@ -74,6 +72,8 @@ enum natt_class natt_wire_classify(const uint8_t *pkt, size_t len);
 #define NATT_RDV_REGISTER_MIN_BODY 64
 #define NATT_RDV_MAX_BODY	   (NATT_MAX_RENDEZVOUS - NATT_RDV_HDR_LEN - NATT_TAG_LEN)
 #define NATT_STREAM_MAX_OFFSET	   (UINT64_C(1) << 62)
+/* UNKNOWN_CID has an empty body: it is always exactly this long. */
+#define NATT_UNKNOWN_CID_LEN (NATT_UNKNOWN_CID_HDR_LEN + NATT_TAG_LEN)
 
 /*
  * The clear header of any NATT packet.  Which fields are meaningful depends
