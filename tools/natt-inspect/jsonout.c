@@ -330,7 +330,8 @@ static const char *flow_kind(const struct ins_flow *fl)
 
 	for (int s = 0; s < 2; s++) {
 		const uint64_t *t = fl->d[s].type_packets;
-		peer += t[INS_T_HANDSHAKE] + t[INS_T_PROBE] + t[INS_T_PROBE_REPLY] + t[INS_T_DATA];
+		peer += t[INS_T_HANDSHAKE] + t[INS_T_PROBE] + t[INS_T_PROBE_REPLY] +
+			t[INS_T_UNKNOWN_CID] + t[INS_T_DATA];
 		for (int i = INS_T_RDV_REGISTER; i <= INS_T_RDV_INTRODUCE; i++)
 			rdv += t[i];
 		stun += t[INS_T_STUN];
