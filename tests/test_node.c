@@ -6,8 +6,9 @@
  * status), the failure paths (unknown name, rendezvous down at start,
  * refused certificate), reconnect, demultiplexing drops, configuration
  * errors (address families included), the dual-stack default socket, and
- * UNKNOWN_CID (a restarted server; replies never larger than their trigger,
- * never to an UNKNOWN_CID, rate limited; forged or off-path ones ignored).
+ * UNKNOWN_CID (a restarted server; replies only to a HANDSHAKE or PROBE whose
+ * seal opens, never to DATA or an UNKNOWN_CID, never larger than their
+ * trigger, rate limited; forged or off-path ones ignored).
  * The NAT cases (direct
  * paths, the birthday method, relay-needed) need NATs and are in
  * tests/e2e/test_matrix.sh.
@@ -632,8 +633,10 @@ static bool cli_down_2(struct world *w)
 }
 
 /* The server's worker restarts (a new node on the same address): the
- * client's next packet gets an UNKNOWN_CID, its session ends within a round
- * trip and it reconnects at once, not at its idle timeout. */
+ * client's DATA gets no answer (the new node cannot authenticate it), its
+ * path goes silent, the path check's PROBE (old connection ID, network key)
+ * gets an UNKNOWN_CID, its session ends within a round trip of that and it
+ * reconnects at once, not at its idle timeout. */
 static void test_reset_restarted_server(void)
 {
 	struct world w;
@@ -646,6 +649,7 @@ static void test_reset_restarted_server(void)
 
 	world_init(&w);
 	p = connect_both(&w, true);
+	run_for(&w, 300 * NATT_MSEC); /* the last handshake ACKs go out: the path is quiet */
 	natt_node_local(w.srv.node, &local);
 	natt_node_free(w.srv.node);
 	memset(&w.srv, 0, sizeof(w.srv));
@@ -658,8 +662,15 @@ static void test_reset_restarted_server(void)
 	memset(msg, 'x', sizeof(msg));
 	t0 = natt_loop_now();
 	CU_ASSERT_EQUAL(natt_node_send(w.cli.node, p, msg, sizeof(msg)), NATT_OK);
+	run_for(&w, 100 * NATT_MSEC);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT(st.drop_no_peer >= 1);
+	CU_ASSERT_EQUAL(st.reset_sent, 0); /* DATA is never answered */
+	CU_ASSERT_EQUAL(w.cli.downs, 0);
 	CU_ASSERT_FATAL(run_until(&w, cli_down, RUN_LIMIT));
-	CU_ASSERT(w.cli.down_at - t0 < 200 * NATT_MSEC); /* loopback: one RTT, not 60 s */
+	/* 1 s of silence after sending (punch.h NATT_PUNCH_ACTIVE_SILENCE), then
+	 * the first check PROBE and one loopback RTT: not the 60 s idle timeout */
+	CU_ASSERT(w.cli.down_at - t0 < 1500 * NATT_MSEC);
 	CU_ASSERT_EQUAL(w.cli.down_reason, NATT_NODE_DOWN_PEER_CLOSED);
 	CU_ASSERT_PTR_NOT_NULL(strstr(w.cli.down_text, "no such session (it restarted?)"));
 	CU_ASSERT(w.cli.down_was_up);
@@ -684,6 +695,35 @@ static size_t data_for(uint8_t *buf, natt_cid_t dcid, size_t len)
 	return len;
 }
 
+/* A HANDSHAKE or PROBE of len bytes for dcid, sealed with `purpose` under
+ * seal: what a peer of the restarted node sends (the body is not parsed
+ * before the reply is decided, so zeros do). */
+static size_t sealed_for(struct natt_seal *seal, uint8_t type, enum natt_seal_purpose purpose,
+			 natt_cid_t dcid, uint8_t *buf, size_t len)
+{
+	static uint8_t salt;
+	struct natt_header h = {.type = type, .dcid = dcid, .scid = 0x77};
+	int hl;
+
+	memset(buf, 0, len);
+	memset(h.salt, ++salt, sizeof(h.salt));
+	hl = natt_header_encode(buf, len, &h);
+	CU_ASSERT_FATAL(hl > 0);
+	CU_ASSERT_FATAL(natt_seal_seal(seal, purpose, buf, (size_t)hl,
+				       len - (size_t)hl - NATT_TAG_LEN, len) == (int)len);
+	return len;
+}
+
+static size_t handshake_for(struct natt_seal *seal, natt_cid_t dcid, uint8_t *buf, size_t len)
+{
+	return sealed_for(seal, NATT_PT_HANDSHAKE, NATT_SEAL_HANDSHAKE, dcid, buf, len);
+}
+
+static size_t probe_for(struct natt_seal *seal, natt_cid_t dcid, uint8_t *buf, size_t len)
+{
+	return sealed_for(seal, NATT_PT_PROBE, NATT_SEAL_PROBE, dcid, buf, len);
+}
+
 /* A sealed UNKNOWN_CID naming cid. */
 static void unknown_cid_for(struct natt_seal *seal, natt_cid_t cid, uint8_t pkt[42])
 {
@@ -705,8 +745,19 @@ static int udp_from(const char *ip)
 	return fd;
 }
 
-/* Replies go only to HANDSHAKE and DATA, are exactly 42 bytes, never larger
- * than their trigger, and at most one per second per source. */
+/* Sends len bytes of pkt from fd to the node, runs it a little, and returns
+ * the size of what came back to fd (-1: nothing). */
+static ssize_t exchange(struct world *w, int fd, const struct sockaddr_storage *to, socklen_t tl,
+			const uint8_t *pkt, size_t len, uint8_t *got, size_t cap)
+{
+	sendto(fd, pkt, len, 0, (const struct sockaddr *)to, tl);
+	run_for(w, 50 * NATT_MSEC);
+	return recv(fd, got, cap, 0);
+}
+
+/* Replies go only to a HANDSHAKE or PROBE whose seal opens, are exactly 42
+ * bytes, and at most one per second per source; anything that does not
+ * authenticate gets nothing and takes no token. */
 static void test_reset_reply_rules(void)
 {
 	struct world w;
@@ -726,19 +777,35 @@ static void test_reset_reply_rules(void)
 	tl = natt_addr_from_cand(&local, AF_INET, &to);
 	fd = udp_from("127.0.0.1");
 
-	/* 41 bytes: smaller than the reply, nothing goes back. */
-	sendto(fd, pkt, data_for(pkt, 0x1111, 41), 0, (struct sockaddr *)&to, tl);
-	run_for(&w, 50 * NATT_MSEC);
-	CU_ASSERT_EQUAL(recv(fd, got, sizeof(got), 0), -1);
+	/* Nothing that did not authenticate is answered: DATA (session keys,
+	 * which a restarted node has not got), a HANDSHAKE under another
+	 * network key, a PROBE sealed with the HANDSHAKE purpose, a sealed
+	 * PROBE with dcid 0 (routed by its scid: no peer), corrupted ones. */
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, data_for(pkt, 0x1111, 41), got, 256), -1);
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, data_for(pkt, 0x1111, 100), got, 256), -1);
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt, handshake_for(w.wrong, 0x1112, pkt, 100), got, 256),
+		-1);
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt,
+			 sealed_for(w.seal, NATT_PT_PROBE, NATT_SEAL_HANDSHAKE, 0x1113, pkt, 100),
+			 got, 256),
+		-1);
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, probe_for(w.seal, 0, pkt, 100), got, 256),
+			-1);
+	probe_for(w.seal, 0x1114, pkt, 100);
+	pkt[60] ^= 1;
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, 100, got, 256), -1);
 	natt_node_get_stats(w.srv.node, &st);
-	CU_ASSERT_EQUAL(st.reset_small, 1);
-	CU_ASSERT_EQUAL(st.reset_sent, 0);
+	CU_ASSERT_EQUAL(st.drop_no_peer, 6);
+	CU_ASSERT_EQUAL(st.reset_unauth, 3);
+	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited + st.reset_small, 0);
 
-	/* 42 bytes: a 42-byte UNKNOWN_CID naming that ID, under its purpose key. */
-	sendto(fd, pkt, data_for(pkt, 0x2222, 42), 0, (struct sockaddr *)&to, tl);
-	run_for(&w, 50 * NATT_MSEC);
-	n = recv(fd, got, sizeof(got), 0);
+	/* None of them took the source's token: a sealed HANDSHAKE gets a
+	 * 42-byte UNKNOWN_CID naming its ID, under the UNKNOWN_CID purpose key. */
+	n = exchange(&w, fd, &to, tl, pkt, handshake_for(w.seal, 0x2222, pkt, 100), got, 256);
 	CU_ASSERT_EQUAL_FATAL(n, NATT_UNKNOWN_CID_LEN);
+	CU_ASSERT_EQUAL(recv(fd, got + 64, 64, 0), -1); /* exactly one */
 	CU_ASSERT_EQUAL(natt_header_decode(&h, got, (size_t)n), NATT_OK);
 	CU_ASSERT_EQUAL(h.type, NATT_PT_UNKNOWN_CID);
 	CU_ASSERT_EQUAL(h.dcid, 0x2222);
@@ -746,62 +813,112 @@ static void test_reset_reply_rules(void)
 	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_HANDSHAKE, got, 26, 42), NATT_ERR_AUTH);
 	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_UNKNOWN_CID, got, 26, 42), 0);
 
-	/* The same source again within the second: limited. */
-	sendto(fd, pkt, data_for(pkt, 0x3333, 100), 0, (struct sockaddr *)&to, tl);
-	run_for(&w, 50 * NATT_MSEC);
-	CU_ASSERT_EQUAL(recv(fd, got, sizeof(got), 0), -1);
+	/* The same source again within the second: limited, before any open
+	 * (a bad seal now counts as limited, not as unauthenticated). */
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt, probe_for(w.seal, 0x3333, pkt, 100), got, 256), -1);
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt, handshake_for(w.wrong, 0x3334, pkt, 100), got, 256),
+		-1);
 	natt_node_get_stats(w.srv.node, &st);
 	CU_ASSERT_EQUAL(st.reset_sent, 1);
-	CU_ASSERT_EQUAL(st.reset_limited, 1);
+	CU_ASSERT_EQUAL(st.reset_limited, 2);
+	CU_ASSERT_EQUAL(st.reset_unauth, 3);
 	close(fd);
 
-	/* An UNKNOWN_CID for no session, from a fresh source: never answered. */
+	/* A sealed PROBE from a fresh source: one 42-byte reply. */
+	fd = udp_from("127.0.0.3");
+	n = exchange(&w, fd, &to, tl, pkt, probe_for(w.seal, 0x4444, pkt, 100), got, 256);
+	CU_ASSERT_EQUAL_FATAL(n, NATT_UNKNOWN_CID_LEN);
+	CU_ASSERT_EQUAL(recv(fd, got + 64, 64, 0), -1);
+	CU_ASSERT_EQUAL(natt_header_decode(&h, got, (size_t)n), NATT_OK);
+	CU_ASSERT_EQUAL(h.dcid, 0x4444);
+	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_UNKNOWN_CID, got, 26, 42), 0);
+	close(fd);
+
+	/* An UNKNOWN_CID (sealed) for no session, from a fresh source: never
+	 * answered. */
 	fd = udp_from("127.0.0.2");
-	unknown_cid_for(w.seal, 0x4444, pkt);
-	sendto(fd, pkt, 42, 0, (struct sockaddr *)&to, tl);
-	run_for(&w, 50 * NATT_MSEC);
-	CU_ASSERT_EQUAL(recv(fd, got, sizeof(got), 0), -1);
+	unknown_cid_for(w.seal, 0x5555, pkt);
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, 42, got, 256), -1);
 	natt_node_get_stats(w.srv.node, &st);
 	CU_ASSERT_EQUAL(st.reset_rx_no_session, 1);
-	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited + st.reset_small, 3);
+	CU_ASSERT_EQUAL(st.reset_sent, 2);
+	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited + st.reset_small + st.reset_unauth, 7);
 	close(fd);
 	world_free(&w);
 }
 
-/* A flood of unknown-ID packets from 300 sources: about 100 replies (the
- * global bucket) and the rest counted as limited. */
-static void test_reset_flood(void)
+/* 300 sources each send pkt as made by mk (i: the source's index); the
+ * server's counters after. */
+static void flood(struct world *w, size_t (*mk)(struct world *w, int i, uint8_t *buf),
+		  struct natt_node_stats *st)
 {
-	struct world w;
-	struct natt_node_stats st;
 	struct natt_cand local;
 	struct sockaddr_storage to;
 	socklen_t tl;
-	uint8_t pkt[60];
+	uint8_t pkt[100];
 	char ip[32];
 
-	world_init(&w);
-	start_server(&w);
-	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
-	natt_node_local(w.srv.node, &local);
+	natt_node_local(w->srv.node, &local);
 	tl = natt_addr_from_cand(&local, AF_INET, &to);
 	for (int i = 0; i < 300; i++) {
 		int fd;
 
 		snprintf(ip, sizeof(ip), "127.0.%d.%d", 10 + i / 200, 1 + i % 200);
 		fd = udp_from(ip);
-		sendto(fd, pkt, data_for(pkt, 0x5000 + (natt_cid_t)i, sizeof(pkt)), 0,
-		       (struct sockaddr *)&to, tl);
+		sendto(fd, pkt, mk(w, i, pkt), 0, (struct sockaddr *)&to, tl);
 		close(fd);
 		if (i % 50 == 49)
-			run_for(&w, NATT_MSEC); /* keep the receive buffer from overflowing */
+			run_for(w, NATT_MSEC); /* keep the receive buffer from overflowing */
 	}
-	run_for(&w, 50 * NATT_MSEC);
-	natt_node_get_stats(w.srv.node, &st);
+	run_for(w, 50 * NATT_MSEC);
+	natt_node_get_stats(w->srv.node, st);
+}
+
+/* Unsealed: DATA, and HANDSHAKE and PROBE under another network key. */
+static size_t mk_junk(struct world *w, int i, uint8_t *buf)
+{
+	natt_cid_t cid = 0x5000 + (natt_cid_t)i;
+
+	if (i % 3 == 0)
+		return data_for(buf, cid, 100);
+	if (i % 3 == 1)
+		return handshake_for(w->wrong, cid, buf, 100);
+	return probe_for(w->wrong, cid, buf, 100);
+}
+
+static size_t mk_sealed(struct world *w, int i, uint8_t *buf)
+{
+	natt_cid_t cid = 0x6000 + (natt_cid_t)i;
+
+	return i % 2 == 0 ? handshake_for(w->seal, cid, buf, 100)
+			  : probe_for(w->seal, cid, buf, 100);
+}
+
+/* A flood of unauthenticated unknown-ID packets from 300 sources gets no
+ * reply at all; one of sealed ones about 100 (the global bucket), the rest
+ * counted as limited. */
+static void test_reset_flood(void)
+{
+	struct world w;
+	struct natt_node_stats st;
+
+	world_init(&w);
+	start_server(&w);
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	flood(&w, mk_junk, &st);
 	CU_ASSERT_EQUAL(st.drop_no_peer, 300);
+	CU_ASSERT_EQUAL(st.reset_sent, 0);
+	CU_ASSERT_EQUAL(st.reset_limited, 0);
+	CU_ASSERT_EQUAL(st.reset_unauth, 200); /* DATA is not even opened */
+
+	flood(&w, mk_sealed, &st); /* the junk took no token: the limits are whole */
+	CU_ASSERT_EQUAL(st.drop_no_peer, 600);
 	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited, 300);
 	CU_ASSERT(st.reset_sent >= NATT_NODE_RESET_GLOBAL_RATE);
 	CU_ASSERT(st.reset_sent <= NATT_NODE_RESET_GLOBAL_RATE + 50); /* + refill, slow runs */
+	CU_ASSERT_EQUAL(st.reset_unauth, 200);
 	world_free(&w);
 }
 

@@ -9,8 +9,9 @@
  *                       the peer whose connection ID is the dcid; a PROBE
  *                       with dcid 0 (the client does not know ours yet) by
  *                       its scid, the client's ID from the introduction.
- *                       A HANDSHAKE or DATA for no peer may get an
- *                       UNKNOWN_CID back (node_reset.c)
+ *                       A HANDSHAKE or PROBE for no peer whose seal
+ *                       opens may get an UNKNOWN_CID back (node_reset.c);
+ *                       DATA for no peer never does
  *   UNKNOWN_CID         the peer whose session sends to the ID it names
  *   anything else       dropped and counted (raw OpenVPN included: the
  *                       node has no pass-through)
@@ -164,7 +165,7 @@ static bool is_peer_type(uint8_t t)
 
 /* The peer a PROBE, PROBE_REPLY, HANDSHAKE or DATA packet is for. */
 static struct natt_node_peer *route(struct natt_node *n, natt_time_t now,
-				    const struct natt_cand *from, const uint8_t *pkt, size_t len)
+				    const struct natt_cand *from, uint8_t *pkt, size_t len)
 {
 	struct natt_header h;
 	struct natt_node_peer *p;
@@ -179,8 +180,7 @@ static struct natt_node_peer *route(struct natt_node *n, natt_time_t now,
 		p = h.type == NATT_PT_PROBE ? natt_node_find(n, h.scid, true) : NULL;
 	if (p == NULL) {
 		n->st.drop_no_peer++;
-		if (h.type == NATT_PT_HANDSHAKE || h.type == NATT_PT_DATA)
-			natt_node_reset_reply(n, now, from, h.dcid, len);
+		natt_node_reset_reply(n, now, from, &h, pkt, len);
 	}
 	return p;
 }

@@ -340,10 +340,12 @@ struct natt_node_stats {
 	uint64_t drop_early;		 /* early HANDSHAKE packets beyond the queue */
 	uint64_t drop_no_socket;	 /* a datagram for a socket that is closed */
 	uint64_t tx_full;		 /* datagrams dropped: send queue full */
-	/* UNKNOWN_CID (PROTOCOL.md 5.4), sent for packets of no peer ... */
+	/* UNKNOWN_CID (PROTOCOL.md 5.4), sent for a HANDSHAKE or PROBE of no
+	 * peer (DATA never gets one: drop_no_peer only) ... */
 	uint64_t reset_sent;	/* replies sent */
 	uint64_t reset_small;	/* not sent: the trigger was smaller than the reply */
 	uint64_t reset_limited; /* not sent: over the per-source or global rate */
+	uint64_t reset_unauth;	/* not sent: the trigger's seal did not open */
 	/* ... and received */
 	uint64_t reset_rx_ended;	 /* sessions ended by one */
 	uint64_t reset_rx_no_session;	 /* naming no live session of ours */

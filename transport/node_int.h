@@ -196,10 +196,12 @@ natt_time_t natt_node_lookup_deadline(const struct natt_node_peer *p);
 /* The reply's rate limiter.  Returns NATT_OK, NATT_ERR_NOMEM. */
 int natt_node_reset_new(struct natt_node *n);
 void natt_node_reset_free(struct natt_node *n);
-/* A HANDSHAKE or DATA packet of trigger_len bytes from `to` named cid, which
- * no peer has: answers UNKNOWN_CID if size and rate limits allow. */
+/* A peer packet pkt of len bytes from `to` (header h) that no peer takes:
+ * answers UNKNOWN_CID if it is a HANDSHAKE or PROBE naming a non-zero
+ * connection ID, the rate limits allow and its seal opens.  pkt is opened
+ * in place (the caller drops it either way). */
 void natt_node_reset_reply(struct natt_node *n, natt_time_t now, const struct natt_cand *to,
-			   natt_cid_t cid, size_t trigger_len);
+			   const struct natt_header *h, uint8_t *pkt, size_t len);
 /* An UNKNOWN_CID on socket sock: ends the attempt of the peer it is for and
  * returns that peer (to be serviced), or NULL (dropped, counted). */
 struct natt_node_peer *natt_node_reset_input(struct natt_node *n, natt_time_t now,

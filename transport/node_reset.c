@@ -5,17 +5,25 @@
  * its peers would find out only at their idle timeout (doc/ARCHITECTURE.md
  * 6.2).
  *
- * Sending: a HANDSHAKE or DATA packet on the public socket whose connection
- * ID matches no peer gets one UNKNOWN_CID naming that ID, sealed under its
- * own purpose key, if
- *   - the trigger is at least NATT_UNKNOWN_CID_LEN bytes long: the reply is
- *     never larger than what caused it (no amplification; a 34-byte DATA
- *     keepalive gets nothing, the next OpenVPN packet does);
- *   - its source is within NATT_NODE_RESET_RATE and all sources together
- *     within NATT_NODE_RESET_GLOBAL_RATE (ratelimit.h): a flood of junk
- *     with random IDs costs at most that many seals per second.
- * An UNKNOWN_CID is neither HANDSHAKE nor DATA, so it never causes one:
- * two restarted nodes cannot ping-pong.
+ * Sending: nothing is ever sent in reply to a packet that did not
+ * authenticate (a port scanner learns nothing), so only a trigger this node
+ * can open earns an UNKNOWN_CID: a HANDSHAKE or PROBE on the public socket
+ * whose non-zero connection ID matches no peer and whose outer seal opens
+ * under the network key with its type's purpose.  DATA is sealed with
+ * session keys, which a restarted node no longer has: it is dropped
+ * silently.  The checks, cheapest first:
+ *   - the type, and the size: the trigger is at least NATT_UNKNOWN_CID_LEN
+ *     bytes (always true for HANDSHAKE and PROBE; kept so that the reply is
+ *     never larger than its cause whatever the formats become);
+ *   - the rate limiter has a token for the source (NATT_NODE_RESET_RATE)
+ *     and in all (NATT_NODE_RESET_GLOBAL_RATE), peeked, not taken;
+ *   - the seal opens: one AEAD open at most per packet, and a packet that
+ *     does not open takes no token;
+ *   - then the token is taken and the reply sent.
+ * An UNKNOWN_CID is neither HANDSHAKE nor PROBE, so it never causes one:
+ * two restarted nodes cannot ping-pong.  A peer notices a restart through
+ * its path check: the path goes silent, and the PROBEs that check it carry
+ * the old connection ID (punch.c).
  *
  * Receiving: the peer whose session sends to the connection ID named, and
  * only if the packet came in on the session's current path (socket and
@@ -51,41 +59,67 @@ void natt_node_reset_free(struct natt_node *n)
 	n->reset_rl = NULL;
 }
 
-/* Whether the reply may go out (size, then the limits); counts why not. */
-static bool may_reply(struct natt_node *n, natt_time_t now, const struct natt_cand *to,
-		      size_t trigger_len)
+/* The seal purpose of a packet type that may trigger a reply, or -1. */
+static int trigger_purpose(uint8_t type)
 {
-	if (trigger_len < NATT_UNKNOWN_CID_LEN) {
+	if (type == NATT_PT_HANDSHAKE)
+		return NATT_SEAL_HANDSHAKE;
+	if (type == NATT_PT_PROBE)
+		return NATT_SEAL_PROBE;
+	return -1;
+}
+
+/*
+ * Whether the trigger earns a reply, cheapest check first; counts why not.
+ * The limiter is only peeked before the seal is opened, so a flood costs at
+ * most one AEAD open per packet and junk that does not open takes no token.
+ */
+static bool may_reply(struct natt_node *n, natt_time_t now, const struct natt_cand *to,
+		      const struct natt_header *h, uint8_t *pkt, size_t len)
+{
+	int purpose = trigger_purpose(h->type);
+
+	if (purpose < 0 || h->dcid == 0)
+		return false; /* DATA, PROBE_REPLY, PROBE by scid: nothing we could open */
+	if (len < NATT_UNKNOWN_CID_LEN) {
 		n->st.reset_small++;
 		return false;
 	}
-	if (n->reset_rl == NULL || natt_ratelimit_check(n->reset_rl, now, to) != NATT_RL_PASS) {
+	if (n->reset_rl == NULL || !natt_ratelimit_peek(n->reset_rl, now, to)) {
 		n->st.reset_limited++;
+		return false;
+	}
+	if (natt_seal_open(n->cfg.seal, (enum natt_seal_purpose)purpose, pkt, h->len, len) < 0) {
+		n->st.reset_unauth++;
+		return false;
+	}
+	if (natt_ratelimit_check(n->reset_rl, now, to) != NATT_RL_PASS) {
+		n->st.reset_limited++; /* not after a peek at the same instant */
 		return false;
 	}
 	return true;
 }
 
 void natt_node_reset_reply(struct natt_node *n, natt_time_t now, const struct natt_cand *to,
-			   natt_cid_t cid, size_t trigger_len)
+			   const struct natt_header *trigger, uint8_t *pkt, size_t len)
 {
-	struct natt_header h = {.type = NATT_PT_UNKNOWN_CID, .dcid = cid};
-	uint8_t pkt[NATT_UNKNOWN_CID_LEN];
+	struct natt_header h = {.type = NATT_PT_UNKNOWN_CID, .dcid = trigger->dcid};
+	uint8_t out[NATT_UNKNOWN_CID_LEN];
 	char a[NATT_NODE_ADDR_STR];
-	int len;
+	int rc;
 
-	if (!may_reply(n, now, to, trigger_len))
+	if (!may_reply(n, now, to, trigger, pkt, len))
 		return;
 	natt_node_random(n, h.salt, sizeof(h.salt));
-	if (natt_header_encode(pkt, sizeof(pkt), &h) != NATT_UNKNOWN_CID_HDR_LEN)
+	if (natt_header_encode(out, sizeof(out), &h) != NATT_UNKNOWN_CID_HDR_LEN)
 		return;
-	len = natt_seal_seal(n->cfg.seal, NATT_SEAL_UNKNOWN_CID, pkt, NATT_UNKNOWN_CID_HDR_LEN, 0,
-			     sizeof(pkt));
-	if (len != NATT_UNKNOWN_CID_LEN)
+	rc = natt_seal_seal(n->cfg.seal, NATT_SEAL_UNKNOWN_CID, out, NATT_UNKNOWN_CID_HDR_LEN, 0,
+			    sizeof(out));
+	if (rc != NATT_UNKNOWN_CID_LEN)
 		return;
-	if (natt_node_send_raw(n, NULL, 0, to, pkt, (size_t)len) == NATT_OK)
+	if (natt_node_send_raw(n, NULL, 0, to, out, (size_t)rc) == NATT_OK)
 		n->st.reset_sent++;
-	natt_node_logf(n, 5, "no session %016llx: told %s", (unsigned long long)cid,
+	natt_node_logf(n, 5, "no session %016llx: told %s", (unsigned long long)h.dcid,
 		       natt_node_fmt(to, a));
 }
 
