@@ -216,6 +216,8 @@ static enum natt_seal_purpose purpose_of(uint8_t type)
 		return NATT_SEAL_HANDSHAKE;
 	if (type == NATT_PT_PROBE || type == NATT_PT_PROBE_REPLY)
 		return NATT_SEAL_PROBE;
+	if (type == NATT_PT_UNKNOWN_CID)
+		return NATT_SEAL_UNKNOWN_CID;
 	return NATT_SEAL_RENDEZVOUS;
 }
 
@@ -463,6 +465,23 @@ static void vec_probe(void)
 	probe_vec(&v, NATT_PT_PROBE_REPLY, &pr, CLIENT_CID, SERVER_CID);
 }
 
+/* The restarted server's answer to a DATA packet for SERVER_CID (PROTOCOL.md
+ * 5.4); added after the others so that their salts stay as they were. */
+static void vec_unknown_cid(void)
+{
+	struct natt_header h;
+	struct vec v;
+
+	vec_init(&v, "unknown_cid", NATT_PT_UNKNOWN_CID,
+		 "UNKNOWN_CID server -> client: a restarted server has no session for its old CID");
+	long_header(&h, &v);
+	h.dcid = SERVER_CID;
+	note(&v, "cid %016llx (the dcid of the packet answered); empty body",
+	     (unsigned long long)SERVER_CID);
+	v.body_len = 0;
+	finish_long(&v, &h);
+}
+
 static void rdv_vec(struct vec *v, const struct natt_rdv_msg *m, size_t min_body)
 {
 	struct natt_header h;
@@ -666,6 +685,7 @@ int main(int argc, char **argv)
 	data_vec("data", "DATA client -> server: one OpenVPN datagram", 0, 7, 68);
 	data_vec("data_keepalive", "DATA client -> server: keepalive (empty payload)", 0, 8, 0);
 	data_vec("data_epoch1", "DATA client -> server: first packet of key epoch 1", 1, 0, 40);
+	vec_unknown_cid();
 	vec_ctl();
 	natt_seal_free(seal);
 	return 0;

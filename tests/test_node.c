@@ -5,7 +5,10 @@
  * Covers the application interface (up, down, datagrams, statistics,
  * status), the failure paths (unknown name, rendezvous down at start,
  * refused certificate), reconnect, demultiplexing drops, configuration
- * errors (address families included) and the dual-stack default socket.
+ * errors (address families included), the dual-stack default socket, and
+ * UNKNOWN_CID (a restarted server; replies only to a HANDSHAKE or PROBE whose
+ * seal opens, never to DATA or an UNKNOWN_CID, never larger than their
+ * trigger, rate limited; forged or off-path ones ignored).
  * The NAT cases (direct
  * paths, the birthday method, relay-needed) need NATs and are in
  * tests/e2e/test_matrix.sh.
@@ -23,6 +26,8 @@
 
 #include "addr.h"
 #include "node.h"
+#include "node_int.h" /* natt_node_input: datagrams from a chosen source address */
+#include "seal.h"
 #include "tls_harness.h"
 #include "unit.h"
 
@@ -620,6 +625,361 @@ static void test_demux_drops(void)
 	world_free(&w);
 }
 
+/* ---- UNKNOWN_CID (PROTOCOL.md 5.4) ---- */
+
+static bool cli_down_2(struct world *w)
+{
+	return w->cli.downs >= 1 && w->cli.ups >= 2;
+}
+
+/* The server's worker restarts (a new node on the same address): the
+ * client's DATA gets no answer (the new node cannot authenticate it), its
+ * path goes silent, the path check's PROBE (old connection ID, network key)
+ * gets an UNKNOWN_CID, its session ends within a round trip of that and it
+ * reconnects at once, not at its idle timeout. */
+static void test_reset_restarted_server(void)
+{
+	struct world w;
+	struct natt_node_config c;
+	struct natt_node_stats st;
+	struct natt_node_peer *p;
+	struct natt_cand local;
+	natt_time_t t0;
+	uint8_t msg[100];
+
+	world_init(&w);
+	p = connect_both(&w, true);
+	run_for(&w, 300 * NATT_MSEC); /* the last handshake ACKs go out: the path is quiet */
+	natt_node_local(w.srv.node, &local);
+	natt_node_free(w.srv.node);
+	memset(&w.srv, 0, sizeof(w.srv));
+	node_cfg(&w, &w.srv, NATT_NODE_SERVER, &c);
+	((struct sockaddr_in *)&c.bind)->sin_port = htons(local.port);
+	w.srv.echo = true;
+	node_open(&w, &w.srv, &c);
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	CU_ASSERT_EQUAL(w.cli.downs, 0); /* nothing told it yet */
+	memset(msg, 'x', sizeof(msg));
+	t0 = natt_loop_now();
+	CU_ASSERT_EQUAL(natt_node_send(w.cli.node, p, msg, sizeof(msg)), NATT_OK);
+	run_for(&w, 100 * NATT_MSEC);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT(st.drop_no_peer >= 1);
+	CU_ASSERT_EQUAL(st.reset_sent, 0); /* DATA is never answered */
+	CU_ASSERT_EQUAL(w.cli.downs, 0);
+	CU_ASSERT_FATAL(run_until(&w, cli_down, RUN_LIMIT));
+	/* 1 s of silence after sending (punch.h NATT_PUNCH_ACTIVE_SILENCE), then
+	 * the first check PROBE and one loopback RTT: not the 60 s idle timeout */
+	CU_ASSERT(w.cli.down_at - t0 < 1500 * NATT_MSEC);
+	CU_ASSERT_EQUAL(w.cli.down_reason, NATT_NODE_DOWN_PEER_CLOSED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.cli.down_text, "no such session (it restarted?)"));
+	CU_ASSERT(w.cli.down_was_up);
+	CU_ASSERT_FALSE(w.cli.down_final);
+	CU_ASSERT(w.cli.down_retry_at <= w.cli.down_at); /* no back-off */
+	CU_ASSERT(run_until(&w, cli_down_2, 2 * RUN_LIMIT));
+	CU_ASSERT_EQUAL(w.srv.ups, 1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT(st.reset_sent >= 1);
+	natt_node_get_stats(w.cli.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_ended, 1);
+	world_free(&w);
+}
+
+/* A DATA packet for dcid of len bytes (counter 0, zero payload). */
+static size_t data_for(uint8_t *buf, natt_cid_t dcid, size_t len)
+{
+	struct natt_header h = {.type = NATT_PT_DATA, .dcid = dcid};
+
+	memset(buf, 0, len);
+	CU_ASSERT_FATAL(natt_header_encode(buf, len, &h) == NATT_DATA_HDR_LEN);
+	return len;
+}
+
+/* A HANDSHAKE or PROBE of len bytes for dcid, sealed with `purpose` under
+ * seal: what a peer of the restarted node sends (the body is not parsed
+ * before the reply is decided, so zeros do). */
+static size_t sealed_for(struct natt_seal *seal, uint8_t type, enum natt_seal_purpose purpose,
+			 natt_cid_t dcid, uint8_t *buf, size_t len)
+{
+	static uint8_t salt;
+	struct natt_header h = {.type = type, .dcid = dcid, .scid = 0x77};
+	int hl;
+
+	memset(buf, 0, len);
+	memset(h.salt, ++salt, sizeof(h.salt));
+	hl = natt_header_encode(buf, len, &h);
+	CU_ASSERT_FATAL(hl > 0);
+	CU_ASSERT_FATAL(natt_seal_seal(seal, purpose, buf, (size_t)hl,
+				       len - (size_t)hl - NATT_TAG_LEN, len) == (int)len);
+	return len;
+}
+
+static size_t handshake_for(struct natt_seal *seal, natt_cid_t dcid, uint8_t *buf, size_t len)
+{
+	return sealed_for(seal, NATT_PT_HANDSHAKE, NATT_SEAL_HANDSHAKE, dcid, buf, len);
+}
+
+static size_t probe_for(struct natt_seal *seal, natt_cid_t dcid, uint8_t *buf, size_t len)
+{
+	return sealed_for(seal, NATT_PT_PROBE, NATT_SEAL_PROBE, dcid, buf, len);
+}
+
+/* A sealed UNKNOWN_CID naming cid. */
+static void unknown_cid_for(struct natt_seal *seal, natt_cid_t cid, uint8_t pkt[42])
+{
+	struct natt_header h = {.type = NATT_PT_UNKNOWN_CID, .dcid = cid};
+
+	memset(h.salt, 0x5a, sizeof(h.salt));
+	CU_ASSERT_FATAL(natt_header_encode(pkt, 42, &h) == NATT_UNKNOWN_CID_HDR_LEN);
+	CU_ASSERT_FATAL(natt_seal_seal(seal, NATT_SEAL_UNKNOWN_CID, pkt, 26, 0, 42) == 42);
+}
+
+static int udp_from(const char *ip)
+{
+	struct sockaddr_in s4 = loopback(0);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	CU_ASSERT_FATAL(fd >= 0);
+	inet_pton(AF_INET, ip, &s4.sin_addr);
+	CU_ASSERT_FATAL(bind(fd, (struct sockaddr *)&s4, sizeof(s4)) == 0);
+	return fd;
+}
+
+/* Sends len bytes of pkt from fd to the node, runs it a little, and returns
+ * the size of what came back to fd (-1: nothing). */
+static ssize_t exchange(struct world *w, int fd, const struct sockaddr_storage *to, socklen_t tl,
+			const uint8_t *pkt, size_t len, uint8_t *got, size_t cap)
+{
+	sendto(fd, pkt, len, 0, (const struct sockaddr *)to, tl);
+	run_for(w, 50 * NATT_MSEC);
+	return recv(fd, got, cap, 0);
+}
+
+/* Replies go only to a HANDSHAKE or PROBE whose seal opens, are exactly 42
+ * bytes, and at most one per second per source; anything that does not
+ * authenticate gets nothing and takes no token. */
+static void test_reset_reply_rules(void)
+{
+	struct world w;
+	struct natt_node_stats st;
+	struct natt_header h;
+	struct natt_cand local;
+	struct sockaddr_storage to;
+	socklen_t tl;
+	uint8_t pkt[128], got[256];
+	ssize_t n;
+	int fd;
+
+	world_init(&w);
+	start_server(&w);
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	natt_node_local(w.srv.node, &local);
+	tl = natt_addr_from_cand(&local, AF_INET, &to);
+	fd = udp_from("127.0.0.1");
+
+	/* Nothing that did not authenticate is answered: DATA (session keys,
+	 * which a restarted node has not got), a HANDSHAKE under another
+	 * network key, a PROBE sealed with the HANDSHAKE purpose, a sealed
+	 * PROBE with dcid 0 (routed by its scid: no peer), corrupted ones. */
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, data_for(pkt, 0x1111, 41), got, 256), -1);
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, data_for(pkt, 0x1111, 100), got, 256), -1);
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt, handshake_for(w.wrong, 0x1112, pkt, 100), got, 256),
+		-1);
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt,
+			 sealed_for(w.seal, NATT_PT_PROBE, NATT_SEAL_HANDSHAKE, 0x1113, pkt, 100),
+			 got, 256),
+		-1);
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, probe_for(w.seal, 0, pkt, 100), got, 256),
+			-1);
+	probe_for(w.seal, 0x1114, pkt, 100);
+	pkt[60] ^= 1;
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, 100, got, 256), -1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT_EQUAL(st.drop_no_peer, 6);
+	CU_ASSERT_EQUAL(st.reset_unauth, 3);
+	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited + st.reset_small, 0);
+
+	/* None of them took the source's token: a sealed HANDSHAKE gets a
+	 * 42-byte UNKNOWN_CID naming its ID, under the UNKNOWN_CID purpose key. */
+	n = exchange(&w, fd, &to, tl, pkt, handshake_for(w.seal, 0x2222, pkt, 100), got, 256);
+	CU_ASSERT_EQUAL_FATAL(n, NATT_UNKNOWN_CID_LEN);
+	CU_ASSERT_EQUAL(recv(fd, got + 64, 64, 0), -1); /* exactly one */
+	CU_ASSERT_EQUAL(natt_header_decode(&h, got, (size_t)n), NATT_OK);
+	CU_ASSERT_EQUAL(h.type, NATT_PT_UNKNOWN_CID);
+	CU_ASSERT_EQUAL(h.dcid, 0x2222);
+	CU_ASSERT_EQUAL(natt_seal_open(w.wrong, NATT_SEAL_UNKNOWN_CID, got, 26, 42), NATT_ERR_AUTH);
+	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_HANDSHAKE, got, 26, 42), NATT_ERR_AUTH);
+	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_UNKNOWN_CID, got, 26, 42), 0);
+
+	/* The same source again within the second: limited, before any open
+	 * (a bad seal now counts as limited, not as unauthenticated). */
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt, probe_for(w.seal, 0x3333, pkt, 100), got, 256), -1);
+	CU_ASSERT_EQUAL(
+		exchange(&w, fd, &to, tl, pkt, handshake_for(w.wrong, 0x3334, pkt, 100), got, 256),
+		-1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT_EQUAL(st.reset_sent, 1);
+	CU_ASSERT_EQUAL(st.reset_limited, 2);
+	CU_ASSERT_EQUAL(st.reset_unauth, 3);
+	close(fd);
+
+	/* A sealed PROBE from a fresh source: one 42-byte reply. */
+	fd = udp_from("127.0.0.3");
+	n = exchange(&w, fd, &to, tl, pkt, probe_for(w.seal, 0x4444, pkt, 100), got, 256);
+	CU_ASSERT_EQUAL_FATAL(n, NATT_UNKNOWN_CID_LEN);
+	CU_ASSERT_EQUAL(recv(fd, got + 64, 64, 0), -1);
+	CU_ASSERT_EQUAL(natt_header_decode(&h, got, (size_t)n), NATT_OK);
+	CU_ASSERT_EQUAL(h.dcid, 0x4444);
+	CU_ASSERT_EQUAL(natt_seal_open(w.seal, NATT_SEAL_UNKNOWN_CID, got, 26, 42), 0);
+	close(fd);
+
+	/* An UNKNOWN_CID (sealed) for no session, from a fresh source: never
+	 * answered. */
+	fd = udp_from("127.0.0.2");
+	unknown_cid_for(w.seal, 0x5555, pkt);
+	CU_ASSERT_EQUAL(exchange(&w, fd, &to, tl, pkt, 42, got, 256), -1);
+	natt_node_get_stats(w.srv.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_no_session, 1);
+	CU_ASSERT_EQUAL(st.reset_sent, 2);
+	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited + st.reset_small + st.reset_unauth, 7);
+	close(fd);
+	world_free(&w);
+}
+
+/* 300 sources each send pkt as made by mk (i: the source's index); the
+ * server's counters after. */
+static void flood(struct world *w, size_t (*mk)(struct world *w, int i, uint8_t *buf),
+		  struct natt_node_stats *st)
+{
+	struct natt_cand local;
+	struct sockaddr_storage to;
+	socklen_t tl;
+	uint8_t pkt[100];
+	char ip[32];
+
+	natt_node_local(w->srv.node, &local);
+	tl = natt_addr_from_cand(&local, AF_INET, &to);
+	for (int i = 0; i < 300; i++) {
+		int fd;
+
+		snprintf(ip, sizeof(ip), "127.0.%d.%d", 10 + i / 200, 1 + i % 200);
+		fd = udp_from(ip);
+		sendto(fd, pkt, mk(w, i, pkt), 0, (struct sockaddr *)&to, tl);
+		close(fd);
+		if (i % 50 == 49)
+			run_for(w, NATT_MSEC); /* keep the receive buffer from overflowing */
+	}
+	run_for(w, 50 * NATT_MSEC);
+	natt_node_get_stats(w->srv.node, st);
+}
+
+/* Unsealed: DATA, and HANDSHAKE and PROBE under another network key. */
+static size_t mk_junk(struct world *w, int i, uint8_t *buf)
+{
+	natt_cid_t cid = 0x5000 + (natt_cid_t)i;
+
+	if (i % 3 == 0)
+		return data_for(buf, cid, 100);
+	if (i % 3 == 1)
+		return handshake_for(w->wrong, cid, buf, 100);
+	return probe_for(w->wrong, cid, buf, 100);
+}
+
+static size_t mk_sealed(struct world *w, int i, uint8_t *buf)
+{
+	natt_cid_t cid = 0x6000 + (natt_cid_t)i;
+
+	return i % 2 == 0 ? handshake_for(w->seal, cid, buf, 100)
+			  : probe_for(w->seal, cid, buf, 100);
+}
+
+/* A flood of unauthenticated unknown-ID packets from 300 sources gets no
+ * reply at all; one of sealed ones about 100 (the global bucket), the rest
+ * counted as limited. */
+static void test_reset_flood(void)
+{
+	struct world w;
+	struct natt_node_stats st;
+
+	world_init(&w);
+	start_server(&w);
+	CU_ASSERT_FATAL(run_until(&w, srv_registered, RUN_LIMIT));
+	flood(&w, mk_junk, &st);
+	CU_ASSERT_EQUAL(st.drop_no_peer, 300);
+	CU_ASSERT_EQUAL(st.reset_sent, 0);
+	CU_ASSERT_EQUAL(st.reset_limited, 0);
+	CU_ASSERT_EQUAL(st.reset_unauth, 200); /* DATA is not even opened */
+
+	flood(&w, mk_sealed, &st); /* the junk took no token: the limits are whole */
+	CU_ASSERT_EQUAL(st.drop_no_peer, 600);
+	CU_ASSERT_EQUAL(st.reset_sent + st.reset_limited, 300);
+	CU_ASSERT(st.reset_sent >= NATT_NODE_RESET_GLOBAL_RATE);
+	CU_ASSERT(st.reset_sent <= NATT_NODE_RESET_GLOBAL_RATE + 50); /* + refill, slow runs */
+	CU_ASSERT_EQUAL(st.reset_unauth, 200);
+	world_free(&w);
+}
+
+/* Injects pkt into node n as if from `from` on its public socket. */
+static void inject(struct natt_node *n, const struct natt_cand *from, const uint8_t *pkt,
+		   size_t len)
+{
+	struct sockaddr_storage ss;
+	uint8_t copy[64];
+	struct natt_dgram d = {.data = copy, .len = len, .addr = (struct sockaddr *)&ss};
+
+	memcpy(copy, pkt, len);
+	d.addrlen = natt_addr_from_cand(from, AF_INET, &ss);
+	natt_node_input(n, NULL, 0, &d, 1, natt_loop_now());
+}
+
+/* Only an UNKNOWN_CID sealed with the network key, from the session's own
+ * path, naming the ID the session sends to, ends it; a replayed one does not
+ * end the next session, which has new IDs. */
+static void test_reset_forged(void)
+{
+	struct world w;
+	struct natt_node_stats st;
+	struct natt_cand srv_addr, other;
+	uint8_t good[42], bad[42];
+
+	world_init(&w);
+	connect_both(&w, true);
+	natt_node_local(w.srv.node, &srv_addr);
+	other = srv_addr;
+	other.port = (uint16_t)(srv_addr.port + 1);
+
+	unknown_cid_for(w.wrong, w.cli.up.peer_cid, bad);
+	inject(w.cli.node, &srv_addr, bad, sizeof(bad));
+	unknown_cid_for(w.seal, w.cli.up.peer_cid, good);
+	inject(w.cli.node, &other, good, sizeof(good));
+	unknown_cid_for(w.seal, w.cli.up.cid, bad); /* our own ID, not the peer's */
+	inject(w.cli.node, &srv_addr, bad, sizeof(bad));
+	inject(w.cli.node, &srv_addr, good, sizeof(good) - 1);
+	run_for(&w, 50 * NATT_MSEC);
+	natt_node_get_stats(w.cli.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_bad_seal, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_off_path, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_no_session, 1);
+	CU_ASSERT_EQUAL(st.drop_malformed, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_ended, 0);
+	CU_ASSERT_EQUAL(w.cli.downs, 0);
+
+	inject(w.cli.node, &srv_addr, good, sizeof(good)); /* the genuine article */
+	CU_ASSERT_EQUAL(w.cli.downs, 1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(w.cli.down_text, "restarted"));
+	CU_ASSERT(run_until(&w, cli_down_2, 2 * RUN_LIMIT));
+	inject(w.cli.node, &srv_addr, good, sizeof(good)); /* replayed */
+	run_for(&w, 50 * NATT_MSEC);
+	natt_node_get_stats(w.cli.node, &st);
+	CU_ASSERT_EQUAL(st.reset_rx_ended, 1);
+	CU_ASSERT_EQUAL(st.reset_rx_no_session, 2);
+	CU_ASSERT_EQUAL(w.cli.downs, 1);
+	world_free(&w);
+}
+
 static void test_config_errors(void)
 {
 	struct world w;
@@ -801,6 +1161,10 @@ int natt_suite_node(void)
 		{"refused certificate", test_refused_certificate},
 		{"wrong network key", test_wrong_network_key},
 		{"demultiplexing drops", test_demux_drops},
+		{"UNKNOWN_CID: restarted server", test_reset_restarted_server},
+		{"UNKNOWN_CID: reply rules", test_reset_reply_rules},
+		{"UNKNOWN_CID: flood", test_reset_flood},
+		{"UNKNOWN_CID: forged, off path, replayed", test_reset_forged},
 		{"configuration errors", test_config_errors},
 		{"API misuse", test_api_misuse},
 		{"STUN candidate", test_stun_candidate},

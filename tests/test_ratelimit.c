@@ -158,6 +158,30 @@ static void test_global_limit(void)
 	natt_ratelimit_free(rl);
 }
 
+/* peek says what check would say (PASS or not) and takes nothing: many
+ * peeks leave the whole burst, per source and globally. */
+static void test_peek(void)
+{
+	struct natt_ratelimit *rl = make(1, 2, 64, 100, 3);
+	struct natt_cand a = v4(1, 1000), b = v4(2, 1000), c = v4(3, 1000);
+	natt_time_t now = 7 * NATT_SEC;
+
+	for (int i = 0; i < 100; i++)
+		CU_ASSERT(natt_ratelimit_peek(rl, now, &a));
+	CU_ASSERT_EQUAL(natt_ratelimit_check(rl, now, &a), NATT_RL_PASS);
+	CU_ASSERT(natt_ratelimit_peek(rl, now, &a));
+	CU_ASSERT_EQUAL(natt_ratelimit_check(rl, now, &a), NATT_RL_PASS);
+	CU_ASSERT_FALSE(natt_ratelimit_peek(rl, now, &a)); /* a's burst of 2 is spent */
+	CU_ASSERT(natt_ratelimit_peek(rl, now, &b));	   /* b has its own bucket */
+	CU_ASSERT_EQUAL(natt_ratelimit_check(rl, now, &b), NATT_RL_PASS);
+	CU_ASSERT_FALSE(natt_ratelimit_peek(rl, now, &c)); /* global burst of 3 spent */
+	CU_ASSERT_EQUAL(natt_ratelimit_check(rl, now, &c), NATT_RL_GLOBAL);
+	CU_ASSERT(natt_ratelimit_peek(rl, now + 10 * NATT_MSEC, &c)); /* one global token */
+	CU_ASSERT_FALSE(natt_ratelimit_peek(rl, now + 10 * NATT_MSEC, &a));
+	CU_ASSERT(natt_ratelimit_peek(rl, now + NATT_SEC, &a));
+	natt_ratelimit_free(rl);
+}
+
 /* A tiny table with many draining sources still serves newcomers (an
  * eviction gives the newcomer a full bucket), and a source that keeps its
  * slot stays limited. */
@@ -209,6 +233,7 @@ static const struct natt_test tests[] = {
 	{"global_limit", test_global_limit},
 	{"bounded_table", test_bounded_table},
 	{"no_reset_by_churn", test_no_reset_by_churn},
+	{"peek", test_peek},
 	{NULL, NULL},
 };
 

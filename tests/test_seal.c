@@ -19,6 +19,7 @@ static const char *const labels[NATT_SEAL_PURPOSES] = {
 	"natt handshake",
 	"natt probe",
 	"natt rendezvous",
+	"natt unknown cid",
 };
 
 /* 00 01 .. 1f */
@@ -319,6 +320,8 @@ static void test_known_answer_frozen(void)
 		"e0ba9d48ef0d93476a4f881bc252ef5531c4d2aac1485e5aa901b8",
 		"c801c94500aa48271d98a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
 		"82f7ac5270ecb94d05810c017f904bc12c13472ecd1ab27b117e80",
+		"c801c94500aa48271d98a0a1a2a3a4a5a6a7a8a9aaabacadaeaf"
+		"b6d498936c72c82b8cc4460ffe4048c13d73d5e158e0822351a9d5",
 	};
 	struct natt_seal *s = seal_with(key_a);
 	uint8_t pkt[MAX_PKT], want[MAX_PKT];

@@ -37,6 +37,7 @@ static const char *const handshake_vectors[] = {"handshake_stream_ack", "handsha
 static const char *const probe_vectors[] = {"probe", "probe_reply", NULL};
 static const char *const rdv_vectors[] = {"rdv_register",     "rdv_register_ack", "rdv_lookup",
 					  "rdv_lookup_reply", "rdv_introduce",	  NULL};
+static const char *const unknown_cid_vectors[] = {"unknown_cid", NULL};
 static const char *const data_vectors[] = {"data", "data_keepalive", "data_epoch1", NULL};
 static const char *const ctl_vectors[] = {"ctl_params", "ctl_params_reply", "ctl_ping", "ctl_close",
 					  NULL};
@@ -140,6 +141,8 @@ static enum natt_seal_purpose purpose_of(uint8_t type)
 		return NATT_SEAL_HANDSHAKE;
 	if (type == NATT_PT_PROBE || type == NATT_PT_PROBE_REPLY)
 		return NATT_SEAL_PROBE;
+	if (type == NATT_PT_UNKNOWN_CID)
+		return NATT_SEAL_UNKNOWN_CID;
 	return NATT_SEAL_RENDEZVOUS;
 }
 
@@ -175,6 +178,10 @@ static size_t reencode_body(uint8_t type, const uint8_t *body, size_t len)
 
 	if (type == NATT_PT_HANDSHAKE)
 		return reencode_frames(body, len);
+	if (type == NATT_PT_UNKNOWN_CID) {
+		CU_ASSERT_EQUAL(len, 0);
+		return 0;
+	}
 	if (type == NATT_PT_PROBE || type == NATT_PT_PROBE_REPLY) {
 		CU_ASSERT_EQUAL(natt_probe_decode(&pr, type, body, len), NATT_OK);
 		rc = natt_probe_encode(out, sizeof(out), type, &pr,
@@ -220,7 +227,7 @@ static void check_sealed(struct natt_seal *s, const char *name)
 	if (v.type < 0 || !v.has_header || !v.has_packet || !check_header(&v, &h))
 		return;
 	purpose = purpose_of(h.type);
-	if (natt_header_len(h.type) == NATT_RDV_HDR_LEN) {
+	if (h.type >= NATT_PT_RDV_REGISTER && h.type <= NATT_PT_RDV_INTRODUCE) {
 		uint8_t id[NATT_NETWORK_ID_LEN];
 
 		natt_seal_network_id(s, id);
@@ -281,6 +288,11 @@ static void test_probe_vectors(void)
 static void test_rdv_vectors(void)
 {
 	check_family(rdv_vectors);
+}
+
+static void test_unknown_cid_vectors(void)
+{
+	check_family(unknown_cid_vectors);
 }
 
 /* ---- DATA: the data-channel AEAD of PROTOCOL.md 7 ---- */
@@ -400,9 +412,13 @@ static void test_ctl_vectors(void)
 }
 
 static const struct natt_test tests[] = {
-	{"HANDSHAKE vectors", test_handshake_vectors}, {"PROBE vectors", test_probe_vectors},
-	{"rendezvous vectors", test_rdv_vectors},      {"DATA vectors", test_data_vectors},
-	{"control message vectors", test_ctl_vectors}, {NULL, NULL},
+	{"HANDSHAKE vectors", test_handshake_vectors},
+	{"PROBE vectors", test_probe_vectors},
+	{"rendezvous vectors", test_rdv_vectors},
+	{"DATA vectors", test_data_vectors},
+	{"control message vectors", test_ctl_vectors},
+	{"UNKNOWN_CID vectors", test_unknown_cid_vectors},
+	{NULL, NULL},
 };
 
 int natt_suite_vectors(void)

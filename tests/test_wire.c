@@ -176,6 +176,7 @@ static const struct {
 	{NATT_PT_HANDSHAKE, 42, 42 + 1 + 16, 1232},
 	{NATT_PT_PROBE, 34, 34 + 37 + 16, 1232},
 	{NATT_PT_PROBE_REPLY, 34, 34 + 37 + 16, 1232},
+	{NATT_PT_UNKNOWN_CID, 26, 26 + 0 + 16, 26 + 0 + 16},
 	{NATT_PT_RDV_REGISTER, 26, 26 + 64 + 16, 1232},
 	{NATT_PT_RDV_REGISTER_ACK, 26, 26 + 39 + 16, 1232},
 	{NATT_PT_RDV_LOOKUP, 26, 26 + 304 + 16, 1232},
@@ -210,6 +211,8 @@ static void sample_header(struct natt_header *h, uint8_t type)
 		return;
 	}
 	h->dcid = UINT64_C(0x1122334455667788);
+	if (type == NATT_PT_UNKNOWN_CID)
+		return;
 	h->scid = UINT64_C(0x99AABBCCDDEEFF00);
 	if (type == NATT_PT_HANDSHAKE)
 		h->pn = UINT64_C(0x0000000000000105);
@@ -282,6 +285,13 @@ static void test_header_bytes(void)
 	CU_ASSERT_EQUAL(natt_header_encode(buf, sizeof(buf), &h), (int)n);
 	CU_ASSERT(memcmp(buf, want, n) == 0);
 
+	/* UNKNOWN_CID: one CID, no scid, even if the struct has one. */
+	sample_header(&h, NATT_PT_UNKNOWN_CID);
+	h.scid = 1;
+	n = unhex("c4 01 1122334455667788 a0a1a2a3a4a5a6a7a8a9aaabacadaeaf", want, sizeof(want));
+	CU_ASSERT_EQUAL(natt_header_encode(buf, sizeof(buf), &h), (int)n);
+	CU_ASSERT(memcmp(buf, want, n) == 0);
+
 	/* The version byte is NATT_VERSION whatever the struct says. */
 	sample_header(&h, NATT_PT_HANDSHAKE);
 	h.version = 9;
@@ -296,8 +306,9 @@ static void test_header_roundtrip(void)
 		struct natt_header h, d;
 
 		sample_header(&h, type);
-		for (size_t len = pkt_sizes[i].min_len; len <= pkt_sizes[i].max_len;
-		     len += pkt_sizes[i].max_len - pkt_sizes[i].min_len) {
+		for (int k = 0; k < 2; k++) {
+			size_t len = k == 0 ? pkt_sizes[i].min_len : pkt_sizes[i].max_len;
+
 			make_packet(type, len);
 			memset(&d, 0xEE, sizeof(d));
 			CU_ASSERT_EQUAL(natt_header_decode(&d, buf, len), NATT_OK);
@@ -409,6 +420,27 @@ static void test_header_zero_cids(void)
 	check_zero_cid(NATT_PT_PROBE_REPLY, 2, NATT_ERR_BAD_VALUE);
 	check_zero_cid(NATT_PT_PROBE_REPLY, 10, NATT_ERR_BAD_VALUE);
 	check_zero_cid(NATT_PT_DATA, 2, NATT_ERR_BAD_VALUE);
+	check_zero_cid(NATT_PT_UNKNOWN_CID, 2, NATT_ERR_BAD_VALUE);
+}
+
+/* UNKNOWN_CID has exactly one size: a byte more or less is refused. */
+static void test_header_unknown_cid(void)
+{
+	struct natt_header d;
+
+	make_packet(NATT_PT_UNKNOWN_CID, NATT_UNKNOWN_CID_LEN + 1);
+	CU_ASSERT_EQUAL(NATT_UNKNOWN_CID_LEN, 42);
+	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_LEN), NATT_OK);
+	CU_ASSERT_EQUAL(d.dcid, UINT64_C(0x1122334455667788));
+	CU_ASSERT_EQUAL(d.scid, 0);
+	CU_ASSERT_EQUAL(d.payload_len, NATT_TAG_LEN);
+	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_LEN + 1), NATT_ERR_BAD_LENGTH);
+	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_LEN - 1), NATT_ERR_TOO_SMALL);
+	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_HDR_LEN - 1),
+			NATT_ERR_TRUNCATED);
+	CU_ASSERT_EQUAL(natt_wire_classify(buf, 1), NATT_CLASS_LONG);
+	buf[1] = 2;
+	CU_ASSERT_EQUAL(natt_header_decode(&d, buf, NATT_UNKNOWN_CID_LEN), NATT_ERR_BAD_VERSION);
 }
 
 /* ---- candidates and names ---- */
@@ -1792,6 +1824,7 @@ static void test_names(void)
 	CU_ASSERT_STRING_EQUAL(natt_pkt_type_name(NATT_PT_HANDSHAKE), "HANDSHAKE");
 	CU_ASSERT_STRING_EQUAL(natt_pkt_type_name(NATT_PT_PROBE), "PROBE");
 	CU_ASSERT_STRING_EQUAL(natt_pkt_type_name(NATT_PT_PROBE_REPLY), "PROBE_REPLY");
+	CU_ASSERT_STRING_EQUAL(natt_pkt_type_name(NATT_PT_UNKNOWN_CID), "UNKNOWN_CID");
 	CU_ASSERT_STRING_EQUAL(natt_pkt_type_name(NATT_PT_RDV_REGISTER), "RDV_REGISTER");
 	CU_ASSERT_STRING_EQUAL(natt_pkt_type_name(NATT_PT_RDV_REGISTER_ACK), "RDV_REGISTER_ACK");
 	CU_ASSERT_STRING_EQUAL(natt_pkt_type_name(NATT_PT_RDV_LOOKUP), "RDV_LOOKUP");
@@ -1837,6 +1870,7 @@ static const struct natt_test tests[] = {
 	{"header oversize", test_header_oversize},
 	{"header bad version", test_header_bad_version},
 	{"header reserved types", test_header_reserved},
+	{"header UNKNOWN_CID sizes", test_header_unknown_cid},
 	{"header zero CIDs", test_header_zero_cids},
 	{"candidate round trip", test_cand_roundtrip},
 	{"candidate malformed", test_cand_bad},

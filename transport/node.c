@@ -8,7 +8,11 @@
  *   PROBE, PROBE_REPLY, HANDSHAKE, DATA
  *                       the peer whose connection ID is the dcid; a PROBE
  *                       with dcid 0 (the client does not know ours yet) by
- *                       its scid, the client's ID from the introduction
+ *                       its scid, the client's ID from the introduction.
+ *                       A HANDSHAKE or PROBE for no peer whose seal
+ *                       opens may get an UNKNOWN_CID back (node_reset.c);
+ *                       DATA for no peer never does
+ *   UNKNOWN_CID         the peer whose session sends to the ID it names
  *   anything else       dropped and counted (raw OpenVPN included: the
  *                       node has no pass-through)
  * Peers touched by a batch of datagrams are serviced once, after it.
@@ -160,7 +164,8 @@ static bool is_peer_type(uint8_t t)
 }
 
 /* The peer a PROBE, PROBE_REPLY, HANDSHAKE or DATA packet is for. */
-static struct natt_node_peer *route(struct natt_node *n, const uint8_t *pkt, size_t len)
+static struct natt_node_peer *route(struct natt_node *n, natt_time_t now,
+				    const struct natt_cand *from, uint8_t *pkt, size_t len)
 {
 	struct natt_header h;
 	struct natt_node_peer *p;
@@ -173,8 +178,10 @@ static struct natt_node_peer *route(struct natt_node *n, const uint8_t *pkt, siz
 		p = natt_node_find(n, h.dcid, false);
 	else
 		p = h.type == NATT_PT_PROBE ? natt_node_find(n, h.scid, true) : NULL;
-	if (p == NULL)
+	if (p == NULL) {
 		n->st.drop_no_peer++;
+		natt_node_reset_reply(n, now, from, &h, pkt, len);
+	}
 	return p;
 }
 
@@ -218,11 +225,17 @@ static void input_one(struct natt_node *n, struct natt_node_peer *via, unsigned 
 		n->cfg.cb.legacy(n->cfg.cb.ctx, &from, d->data, d->len);
 		return;
 	}
+	if (cls == NATT_CLASS_LONG && d->data[0] == NATT_PT_UNKNOWN_CID) {
+		p = natt_node_reset_input(n, now, sock, &from, d->data, d->len);
+		if (p != NULL)
+			touch(t, p);
+		return;
+	}
 	if (cls == NATT_CLASS_UNKNOWN || cls == NATT_CLASS_OPENVPN || !is_peer_type(d->data[0])) {
 		n->st.drop_unknown++;
 		return;
 	}
-	if (p == NULL && (p = route(n, d->data, d->len)) == NULL)
+	if (p == NULL && (p = route(n, now, &from, d->data, d->len)) == NULL)
 		return;
 	if (p->dead)
 		return;
@@ -434,7 +447,8 @@ int natt_node_new(struct natt_node **out, struct natt_loop *loop,
 		n->cfg.rnd = openssl_random;
 	n->loop = loop;
 	if (natt_timer_new(&n->timer, loop, on_timer, n) != NATT_OK ||
-	    natt_timer_new(&n->reap, loop, on_reap, n) != NATT_OK) {
+	    natt_timer_new(&n->reap, loop, on_reap, n) != NATT_OK ||
+	    natt_node_reset_new(n) != NATT_OK) {
 		natt_node_free(n);
 		return NATT_ERR_NOMEM;
 	}
@@ -466,6 +480,7 @@ void natt_node_free(struct natt_node *n)
 	}
 	reap(n);
 	natt_node_rdv_free(n);
+	natt_node_reset_free(n);
 	natt_timer_free(n->timer);
 	natt_timer_free(n->reap);
 	natt_udp_close(n->udp);

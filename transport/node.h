@@ -84,6 +84,11 @@
  * yet (the client's first flight can overtake the server's last probe
  * reply); fed to the session when it starts. */
 #define NATT_NODE_EARLY_PACKETS 4
+/* UNKNOWN_CID replies (PROTOCOL.md 5.4): per source address (an IPv4
+ * address or IPv6 /64) and in all, per second; sources tracked. */
+#define NATT_NODE_RESET_RATE	    1
+#define NATT_NODE_RESET_GLOBAL_RATE 100
+#define NATT_NODE_RESET_SLOTS	    1024
 /* Peers held at most (server role: introductions beyond it are refused
  * with a log line). */
 #define NATT_NODE_MAX_PEERS 1024
@@ -335,6 +340,17 @@ struct natt_node_stats {
 	uint64_t drop_early;		 /* early HANDSHAKE packets beyond the queue */
 	uint64_t drop_no_socket;	 /* a datagram for a socket that is closed */
 	uint64_t tx_full;		 /* datagrams dropped: send queue full */
+	/* UNKNOWN_CID (PROTOCOL.md 5.4), sent for a HANDSHAKE or PROBE of no
+	 * peer (DATA never gets one: drop_no_peer only) ... */
+	uint64_t reset_sent;	/* replies sent */
+	uint64_t reset_small;	/* not sent: the trigger was smaller than the reply */
+	uint64_t reset_limited; /* not sent: over the per-source or global rate */
+	uint64_t reset_unauth;	/* not sent: the trigger's seal did not open */
+	/* ... and received */
+	uint64_t reset_rx_ended;	 /* sessions ended by one */
+	uint64_t reset_rx_no_session;	 /* naming no live session of ours */
+	uint64_t reset_rx_off_path;	 /* not from the session's current path */
+	uint64_t reset_rx_bad_seal;	 /* did not open (wrong key, forged, corrupted) */
 	uint64_t peers_opened, peers_up; /* peers created, peers that came up */
 	unsigned int peers;		 /* alive now */
 	unsigned int xsockets;		 /* birthday sockets open now */

@@ -9,6 +9,8 @@
  *                sockets, up and down
  *   node_app.c   the application's calls on peers: connect, send, close,
  *                info, diagnosis
+ *   node_reset.c the UNKNOWN_CID reply to packets for no session, and its
+ *                receipt
  */
 #ifndef NATT_NODE_INT_H
 #define NATT_NODE_INT_H
@@ -50,6 +52,7 @@ struct natt_node_peer {
 	bool final;	     /* no further attempt (closed, or reconnect off) */
 	bool dead;	     /* to be freed by the reaper */
 	bool in_down;	     /* inside the application's peer_down */
+	bool retry_now;	     /* the next attempt at once (the peer restarted) */
 	natt_cid_t cid;	     /* of the current attempt */
 	natt_cid_t peer_cid; /* server role: the client's (from the introduction) */
 	struct natt_punch *punch;
@@ -123,6 +126,7 @@ struct natt_node {
 	bool shutting_down;
 	struct natt_udp **closing; /* sockets to close outside their callbacks */
 	unsigned int nclosing, closing_cap;
+	struct natt_ratelimit *reset_rl; /* UNKNOWN_CID replies (node_reset.c) */
 };
 
 /* ---- node.c ---- */
@@ -186,6 +190,23 @@ void natt_node_lookup_start(struct natt_node_peer *p, natt_time_t now);
 /* Polls the peer's lookup clients (sends what is due); their deadline. */
 void natt_node_lookup_poll(struct natt_node_peer *p, natt_time_t now);
 natt_time_t natt_node_lookup_deadline(const struct natt_node_peer *p);
+
+/* ---- node_reset.c ---- */
+
+/* The reply's rate limiter.  Returns NATT_OK, NATT_ERR_NOMEM. */
+int natt_node_reset_new(struct natt_node *n);
+void natt_node_reset_free(struct natt_node *n);
+/* A peer packet pkt of len bytes from `to` (header h) that no peer takes:
+ * answers UNKNOWN_CID if it is a HANDSHAKE or PROBE naming a non-zero
+ * connection ID, the rate limits allow and its seal opens.  pkt is opened
+ * in place (the caller drops it either way). */
+void natt_node_reset_reply(struct natt_node *n, natt_time_t now, const struct natt_cand *to,
+			   const struct natt_header *h, uint8_t *pkt, size_t len);
+/* An UNKNOWN_CID on socket sock: ends the attempt of the peer it is for and
+ * returns that peer (to be serviced), or NULL (dropped, counted). */
+struct natt_node_peer *natt_node_reset_input(struct natt_node *n, natt_time_t now,
+					     unsigned int sock, const struct natt_cand *from,
+					     uint8_t *pkt, size_t len);
 
 /* ---- node_peer.c ---- */
 

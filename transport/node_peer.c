@@ -257,12 +257,15 @@ void natt_node_attempt_end(struct natt_node_peer *p, natt_time_t now,
 
 	if (n->cfg.role == NATT_NODE_SERVER || !n->cfg.reconnect || n->shutting_down)
 		p->final = true;
-	if (!p->final) {
+	if (!p->final && p->retry_now) {
+		p->retry_at = now; /* the delay stays: a failure after this waits as usual */
+	} else if (!p->final) {
 		p->retry_delay = p->retry_delay == 0 ? NATT_NODE_RETRY_INITIAL : 2 * p->retry_delay;
 		if (p->retry_delay > n->cfg.retry_max)
 			p->retry_delay = n->cfg.retry_max;
 		p->retry_at = now + p->retry_delay;
 	}
+	p->retry_now = false;
 	if (p->final)
 		natt_node_plogf(p, 3, "%s (%s): %s", was_up ? "down" : "attempt failed",
 				natt_node_down_name(why), text);

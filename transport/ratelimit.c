@@ -151,6 +151,28 @@ static bool global_take(struct natt_ratelimit *rl, natt_time_t now)
 	return true;
 }
 
+/* The slot that holds key, or NULL (a newcomer, whose bucket is full). */
+static const struct rl_slot *lookup_slot(const struct natt_ratelimit *rl, uint64_t key)
+{
+	size_t i = (size_t)((key * HASH_MUL) >> rl->shift);
+
+	for (unsigned int n = 0; n < NATT_RL_PROBE; n++, i = (i + 1) & rl->mask)
+		if (rl->slot[i].key == key)
+			return &rl->slot[i];
+	return NULL;
+}
+
+bool natt_ratelimit_peek(const struct natt_ratelimit *rl, natt_time_t now,
+			 const struct natt_cand *src)
+{
+	const struct rl_slot *s = lookup_slot(rl, source_key(src));
+	natt_time_t gtat = rl->global_tat > now ? rl->global_tat : now;
+
+	if (s != NULL && !gcra_conforms(&rl->src, tat_of(s) > now ? tat_of(s) : now, now))
+		return false;
+	return gcra_conforms(&rl->global, gtat, now);
+}
+
 enum natt_rl_verdict natt_ratelimit_check(struct natt_ratelimit *rl, natt_time_t now,
 					  const struct natt_cand *src)
 {

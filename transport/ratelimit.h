@@ -72,6 +72,15 @@ void natt_ratelimit_free(struct natt_ratelimit *rl);
 enum natt_rl_verdict natt_ratelimit_check(struct natt_ratelimit *rl, natt_time_t now,
 					  const struct natt_cand *src);
 
+/*
+ * Whether natt_ratelimit_check() at the same now would say NATT_RL_PASS,
+ * without taking a token or changing anything: for a caller that must do
+ * some work (open a seal) before it knows whether the request is one to
+ * serve, and then takes the token with natt_ratelimit_check().
+ */
+bool natt_ratelimit_peek(const struct natt_ratelimit *rl, natt_time_t now,
+			 const struct natt_cand *src);
+
 /* Bytes of memory the limiter holds (fixed at creation). */
 size_t natt_ratelimit_memory(const struct natt_ratelimit *rl);
 

@@ -26,6 +26,7 @@ static const char *const purpose_label[NATT_SEAL_PURPOSES] = {
 	[NATT_SEAL_HANDSHAKE] = "natt handshake",
 	[NATT_SEAL_PROBE] = "natt probe",
 	[NATT_SEAL_RENDEZVOUS] = "natt rendezvous",
+	[NATT_SEAL_UNKNOWN_CID] = "natt unknown cid",
 };
 
 struct natt_seal {

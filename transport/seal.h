@@ -21,16 +21,17 @@
 #include "natt.h"
 
 enum natt_seal_purpose {
-	NATT_SEAL_HANDSHAKE = 0,  /* reliable segments (type 0xC1) */
-	NATT_SEAL_PROBE = 1,	  /* path probes and replies (0xC2, 0xC3) */
-	NATT_SEAL_RENDEZVOUS = 2, /* rendezvous messages (0xC8..0xCC) */
-	NATT_SEAL_PURPOSES = 3
+	NATT_SEAL_HANDSHAKE = 0,   /* reliable segments (type 0xC1) */
+	NATT_SEAL_PROBE = 1,	   /* path probes and replies (0xC2, 0xC3) */
+	NATT_SEAL_RENDEZVOUS = 2,  /* rendezvous messages (0xC8..0xCC) */
+	NATT_SEAL_UNKNOWN_CID = 3, /* "no such session" replies (0xC4) */
+	NATT_SEAL_PURPOSES = 4
 };
 
 struct natt_seal;
 
 /*
- * Derives the purpose keys from a network key.  All three purposes are
+ * Derives the purpose keys from a network key.  All purposes are
  * usable.  Returns NATT_OK, NATT_ERR_NOMEM or NATT_ERR_CRYPTO.
  */
 int natt_seal_new(struct natt_seal **out, const uint8_t network_key[NATT_KEY_LEN]);

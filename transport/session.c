@@ -458,6 +458,11 @@ void natt_session_path(const struct natt_session *s, struct natt_session_path *p
 	*path = s->path;
 }
 
+natt_cid_t natt_session_peer_cid(const struct natt_session *s)
+{
+	return s->peer_cid;
+}
+
 const char *natt_session_peer_name(const struct natt_session *s)
 {
 	return s->tls != NULL ? natt_tls_peer_name(s->tls) : "";

@@ -356,6 +356,9 @@ void natt_session_get_stats(const struct natt_session *s, struct natt_session_st
 /* The current path (sock 0 and a "none" address before one is set). */
 void natt_session_path(const struct natt_session *s, struct natt_session_path *path);
 
+/* The peer's connection ID (the dcid we send with); 0 before a path is set. */
+natt_cid_t natt_session_peer_cid(const struct natt_session *s);
+
 /*
  * One line for logs and the status file: peer, path, state, RTT, loss,
  * cipher, epochs, datagrams/bytes in and out, e.g. "peer client cid

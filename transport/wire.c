@@ -38,6 +38,7 @@ size_t natt_header_len(uint8_t type)
 	case NATT_PT_PROBE:
 	case NATT_PT_PROBE_REPLY: return NATT_PROBE_HDR_LEN;
 	case NATT_PT_DATA: return NATT_DATA_HDR_LEN;
+	case NATT_PT_UNKNOWN_CID: return NATT_UNKNOWN_CID_HDR_LEN;
 	}
 	return is_rdv(type) ? NATT_RDV_HDR_LEN : 0;
 }
@@ -50,6 +51,7 @@ static size_t min_body(uint8_t type)
 	case NATT_PT_PROBE:
 	case NATT_PT_PROBE_REPLY: return NATT_PROBE_MIN_BODY;
 	case NATT_PT_DATA: return 0; /* keepalive */
+	case NATT_PT_UNKNOWN_CID: return 0;
 	}
 	return natt_rdv_min_body(type);
 }
@@ -61,15 +63,17 @@ static size_t max_packet(uint8_t type)
 	case NATT_PT_PROBE:
 	case NATT_PT_PROBE_REPLY: return NATT_MAX_PROBE;
 	case NATT_PT_DATA: return NATT_MAX_DATAGRAM;
+	case NATT_PT_UNKNOWN_CID: return NATT_UNKNOWN_CID_LEN; /* empty body, nothing to pad */
 	}
 	return NATT_MAX_RENDEZVOUS;
 }
 
-/* Connection IDs that must not be 0 (PROTOCOL.md 5.1, 5.3, 7). */
+/* Connection IDs that must not be 0 (PROTOCOL.md 5.1, 5.3, 5.4, 7). */
 static int check_cids(const struct natt_header *h)
 {
 	bool dcid_needed = h->type != NATT_PT_PROBE && !is_rdv(h->type);
-	bool scid_needed = h->type != NATT_PT_DATA && !is_rdv(h->type);
+	bool scid_needed =
+		h->type != NATT_PT_DATA && h->type != NATT_PT_UNKNOWN_CID && !is_rdv(h->type);
 
 	if ((dcid_needed && h->dcid == 0) || (scid_needed && h->scid == 0))
 		return NATT_ERR_BAD_VALUE;
@@ -108,6 +112,8 @@ static void get_header_fields(struct rd *r, struct natt_header *h)
 	get_u8(r, &h->version);
 	if (is_rdv(h->type)) {
 		get_bytes(r, h->network_id, NATT_NETWORK_ID_LEN);
+	} else if (h->type == NATT_PT_UNKNOWN_CID) {
+		get_u64(r, &h->dcid);
 	} else {
 		get_u64(r, &h->dcid);
 		get_u64(r, &h->scid);
@@ -159,6 +165,8 @@ static void put_header_fields(struct wr *w, const struct natt_header *h)
 	put_u8(w, NATT_VERSION);
 	if (is_rdv(h->type)) {
 		put_bytes(w, h->network_id, NATT_NETWORK_ID_LEN);
+	} else if (h->type == NATT_PT_UNKNOWN_CID) {
+		put_u64(w, h->dcid);
 	} else {
 		put_u64(w, h->dcid);
 		put_u64(w, h->scid);
@@ -567,6 +575,7 @@ const char *natt_pkt_type_name(uint8_t type)
 	case NATT_PT_HANDSHAKE: return "HANDSHAKE";
 	case NATT_PT_PROBE: return "PROBE";
 	case NATT_PT_PROBE_REPLY: return "PROBE_REPLY";
+	case NATT_PT_UNKNOWN_CID: return "UNKNOWN_CID";
 	case NATT_PT_RDV_REGISTER: return "RDV_REGISTER";
 	case NATT_PT_RDV_REGISTER_ACK: return "RDV_REGISTER_ACK";
 	case NATT_PT_RDV_LOOKUP: return "RDV_LOOKUP";

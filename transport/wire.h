@@ -31,6 +31,7 @@ enum natt_pkt_type {
 	NATT_PT_HANDSHAKE = 0xC1,
 	NATT_PT_PROBE = 0xC2,
 	NATT_PT_PROBE_REPLY = 0xC3,
+	NATT_PT_UNKNOWN_CID = 0xC4,
 	NATT_PT_RDV_REGISTER = 0xC8,
 	NATT_PT_RDV_REGISTER_ACK = 0xC9,
 	NATT_PT_RDV_LOOKUP = 0xCA,
@@ -51,10 +52,11 @@ enum natt_class {
 enum natt_class natt_wire_classify(const uint8_t *pkt, size_t len);
 
 /* Header lengths, which are also the AEAD associated-data lengths. */
-#define NATT_HANDSHAKE_HDR_LEN 42
-#define NATT_PROBE_HDR_LEN     34
-#define NATT_RDV_HDR_LEN       26
-#define NATT_DATA_HDR_LEN      18
+#define NATT_HANDSHAKE_HDR_LEN	 42
+#define NATT_PROBE_HDR_LEN	 34
+#define NATT_RDV_HDR_LEN	 26
+#define NATT_DATA_HDR_LEN	 18
+#define NATT_UNKNOWN_CID_HDR_LEN 26 /* PROTOCOL.md 5.4 */
 
 /* Size limits (PROTOCOL.md 10). */
 #define NATT_MAX_HANDSHAKE	   1232
@@ -70,6 +72,8 @@ enum natt_class natt_wire_classify(const uint8_t *pkt, size_t len);
 #define NATT_RDV_REGISTER_MIN_BODY 64
 #define NATT_RDV_MAX_BODY	   (NATT_MAX_RENDEZVOUS - NATT_RDV_HDR_LEN - NATT_TAG_LEN)
 #define NATT_STREAM_MAX_OFFSET	   (UINT64_C(1) << 62)
+/* UNKNOWN_CID has an empty body: it is always exactly this long. */
+#define NATT_UNKNOWN_CID_LEN (NATT_UNKNOWN_CID_HDR_LEN + NATT_TAG_LEN)
 
 /*
  * The clear header of any NATT packet.  Which fields are meaningful depends
@@ -79,7 +83,8 @@ struct natt_header {
 	uint8_t type;				 /* enum natt_pkt_type */
 	uint8_t version;			 /* long headers: NATT_VERSION */
 	uint8_t epoch;				 /* DATA: key epoch mod 256 */
-	natt_cid_t dcid;			 /* HANDSHAKE, PROBE, PROBE_REPLY, DATA */
+	natt_cid_t dcid;			 /* HANDSHAKE, PROBE, PROBE_REPLY, DATA;
+						  * UNKNOWN_CID: the ID not found */
 	natt_cid_t scid;			 /* HANDSHAKE, PROBE, PROBE_REPLY */
 	uint64_t pn;				 /* HANDSHAKE: packet number */
 	uint64_t counter;			 /* DATA: per-epoch counter, the implicit nonce */

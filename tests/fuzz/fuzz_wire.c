@@ -41,6 +41,9 @@ static void fuzz_header(const uint8_t *p, size_t len, struct natt_header *h)
 		return;
 	}
 	CHECK(h->len == natt_header_len(h->type) && h->len + h->payload_len == len);
+	/* UNKNOWN_CID has one size and one CID (PROTOCOL.md 5.4). */
+	CHECK(h->type != NATT_PT_UNKNOWN_CID ||
+	      (len == NATT_UNKNOWN_CID_LEN && h->dcid != 0 && h->scid == 0));
 	rc = natt_header_encode(out, sizeof(out), h);
 	CHECK(rc == (int)h->len && memcmp(out, p, h->len) == 0);
 }

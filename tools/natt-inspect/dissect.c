@@ -39,6 +39,8 @@ enum natt_seal_purpose ins_seal_purpose(uint8_t type)
 		return NATT_SEAL_HANDSHAKE;
 	if (type == NATT_PT_PROBE || type == NATT_PT_PROBE_REPLY)
 		return NATT_SEAL_PROBE;
+	if (type == NATT_PT_UNKNOWN_CID)
+		return NATT_SEAL_UNKNOWN_CID;
 	return NATT_SEAL_RENDEZVOUS;
 }
 
@@ -120,6 +122,8 @@ static void open_sealed(struct ins_dissector *d, struct ins_pkt *p)
 		decode_frames(d, p, body);
 	else if (type == NATT_PT_PROBE || type == NATT_PT_PROBE_REPLY)
 		p->body_rc = natt_probe_decode(&p->probe, type, body, p->body_len);
+	else if (type == NATT_PT_UNKNOWN_CID)
+		p->body_rc = NATT_OK; /* empty: the header's size check made sure */
 	else
 		p->body_rc = natt_rdv_decode(&p->rdv, type, body, p->body_len);
 }

@@ -25,19 +25,20 @@ struct ins_flows {
 const char *ins_ptype_name(int t)
 {
 	static const char *const names[INS_T_COUNT] = {
-		"HANDSHAKE",
-		"PROBE",
-		"PROBE_REPLY",
-		"RDV_REGISTER",
-		"RDV_REGISTER_ACK",
-		"RDV_LOOKUP",
-		"RDV_LOOKUP_REPLY",
-		"RDV_INTRODUCE",
-		"DATA",
-		"STUN",
-		"OPENVPN",
-		"INVALID",
-		"OTHER",
+		[INS_T_HANDSHAKE] = "HANDSHAKE",
+		[INS_T_PROBE] = "PROBE",
+		[INS_T_PROBE_REPLY] = "PROBE_REPLY",
+		[INS_T_UNKNOWN_CID] = "UNKNOWN_CID",
+		[INS_T_RDV_REGISTER] = "RDV_REGISTER",
+		[INS_T_RDV_REGISTER_ACK] = "RDV_REGISTER_ACK",
+		[INS_T_RDV_LOOKUP] = "RDV_LOOKUP",
+		[INS_T_RDV_LOOKUP_REPLY] = "RDV_LOOKUP_REPLY",
+		[INS_T_RDV_INTRODUCE] = "RDV_INTRODUCE",
+		[INS_T_DATA] = "DATA",
+		[INS_T_STUN] = "STUN",
+		[INS_T_OPENVPN] = "OPENVPN",
+		[INS_T_INVALID] = "INVALID",
+		[INS_T_OTHER] = "OTHER",
 	};
 
 	return t >= 0 && t < INS_T_COUNT ? names[t] : "OTHER";
@@ -57,6 +58,7 @@ int ins_ptype_of(const struct ins_pkt *p)
 	case NATT_PT_HANDSHAKE: return INS_T_HANDSHAKE;
 	case NATT_PT_PROBE: return INS_T_PROBE;
 	case NATT_PT_PROBE_REPLY: return INS_T_PROBE_REPLY;
+	case NATT_PT_UNKNOWN_CID: return INS_T_UNKNOWN_CID;
 	case NATT_PT_RDV_REGISTER: return INS_T_RDV_REGISTER;
 	case NATT_PT_RDV_REGISTER_ACK: return INS_T_RDV_REGISTER_ACK;
 	case NATT_PT_RDV_LOOKUP: return INS_T_RDV_LOOKUP;

@@ -174,7 +174,7 @@ static void header(struct ins_json *j, const struct ins_pkt *p)
 {
 	const struct natt_header *h = &p->h;
 	bool data = h->type == NATT_PT_DATA;
-	bool rdv = natt_header_len(h->type) == NATT_RDV_HDR_LEN;
+	bool rdv = h->type >= NATT_PT_RDV_REGISTER && h->type <= NATT_PT_RDV_INTRODUCE;
 
 	ins_json_u64(j, "type_code", h->type);
 	if (data) {
@@ -330,7 +330,8 @@ static const char *flow_kind(const struct ins_flow *fl)
 
 	for (int s = 0; s < 2; s++) {
 		const uint64_t *t = fl->d[s].type_packets;
-		peer += t[INS_T_HANDSHAKE] + t[INS_T_PROBE] + t[INS_T_PROBE_REPLY] + t[INS_T_DATA];
+		peer += t[INS_T_HANDSHAKE] + t[INS_T_PROBE] + t[INS_T_PROBE_REPLY] +
+			t[INS_T_UNKNOWN_CID] + t[INS_T_DATA];
 		for (int i = INS_T_RDV_REGISTER; i <= INS_T_RDV_INTRODUCE; i++)
 			rdv += t[i];
 		stun += t[INS_T_STUN];

@@ -84,7 +84,9 @@ static void natt_fields(FILE *f, const struct ins_pkt *p)
 			fprintf(f, " (does not open: %s)", natt_strerror(p->dec_rc));
 		return;
 	}
-	if (natt_header_len(h->type) != NATT_RDV_HDR_LEN)
+	if (h->type == NATT_PT_UNKNOWN_CID)
+		fprintf(f, " cid %016" PRIx64, h->dcid);
+	else if (h->type < NATT_PT_RDV_REGISTER || h->type > NATT_PT_RDV_INTRODUCE)
 		fprintf(f, " dcid %016" PRIx64 " scid %016" PRIx64, h->dcid, h->scid);
 	if (h->type == NATT_PT_HANDSHAKE)
 		fprintf(f, " pn %" PRIu64, h->pn);
