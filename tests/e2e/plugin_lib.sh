@@ -12,6 +12,9 @@
 #                        the plugin (remote 127.0.0.1 11194); log $LAB_DIR/NAME.log
 #   pl_wait FILE REGEX SECONDS   until a line of FILE matches
 #
+# PL_NATT_EXTRA (plugin configs, both roles) and PL_SERVER_EXTRA (the
+# server's OpenVPN config): lines appended, for tests that need more.
+#
 # The plugin is $NATT_PLUGIN if set, else BUILDDIR/plugin/.libs/openvpn-plugin-natt.so.
 # OpenVPN's tun-mtu is 1400 (the plugin needs <= 1414 on a 1500-byte path).
 
@@ -130,6 +133,7 @@ pl_server() {
 	network-key $LAB_DIR/net.key
 	status $LAB_DIR/server.status 1
 	verb 4
+	${PL_NATT_EXTRA:-}
 	EOC
 	cat >"$LAB_DIR/server.conf" <<-EOC
 	dev tun
@@ -150,6 +154,7 @@ pl_server() {
 	persist-key
 	verb 3
 	plugin $PL_PLUGIN $LAB_DIR/natt-server.conf
+	${PL_SERVER_EXTRA:-}
 	EOC
 	lab_bg "$ns" server "${PL_OPENVPN[@]}" --config "$LAB_DIR/server.conf" "$@" >/dev/null
 	PL_SERVER_PID=${LAB_PIDS[-1]}
@@ -166,6 +171,7 @@ pl_client() {
 	openvpn-address 127.0.0.1:11194
 	status $LAB_DIR/$name.status 1
 	verb 4
+	${PL_NATT_EXTRA:-}
 	EOC
 	cat >"$LAB_DIR/$name.conf" <<-EOC
 	client

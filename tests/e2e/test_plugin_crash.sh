@@ -44,72 +44,17 @@ STOP_BOUND=8         # s: OpenVPN's exit notification (2 s), the worker's close 
 
 pl_lab "$build"
 
-# Both sides written here rather than by pl_server/pl_client: the server's
-# OpenVPN config must name user/group (the plugin reads that file), and the
-# transports get a short keepalive timeout.
+# The server's OpenVPN config names user/group (the plugin reads that
+# file: its worker drops to them), the server has a fixed public port (a
+# restarted worker takes it again), and the transports a short keepalive.
+PL_NATT_EXTRA="keepalive 2 6"
+PL_SERVER_EXTRA=$'user nobody\ngroup nogroup'
 crash_server() {
-	cat >"$LAB_DIR/natt-server.conf" <<-EOC
-	role server
-	name office
-	rendezvous $PL_RDV:3478
-	network-key $LAB_DIR/net.key
-	public-port 1195
-	keepalive 2 6
-	status $LAB_DIR/server.status 1
-	verb 4
-	EOC
-	cat >"$LAB_DIR/server.conf" <<-EOC
-	dev tun
-	proto udp
-	local 127.0.0.1
-	lport 1194
-	server 10.8.0.0 255.255.255.0
-	topology subnet
-	ca $LAB_DIR/pki/ca.crt
-	cert $LAB_DIR/pki/server.crt
-	key $LAB_DIR/pki/server.key
-	dh none
-	tun-mtu 1400
-	keepalive 2 20
-	explicit-exit-notify 1
-	persist-tun
-	persist-key
-	user nobody
-	group nogroup
-	verb 3
-	plugin $PL_PLUGIN $LAB_DIR/natt-server.conf
-	EOC
-	lab_bg s1 server "${PL_OPENVPN[@]}" --config "$LAB_DIR/server.conf" >/dev/null
-	PL_SERVER_PID=${LAB_PIDS[-1]}
+	PL_NATT_EXTRA=$'keepalive 2 6\npublic-port 1195' pl_server s1
 }
 
 crash_client() {
-	cat >"$LAB_DIR/natt-c1.conf" <<-EOC
-	role client
-	name c1
-	server-name office
-	rendezvous $PL_RDV:3478
-	network-key $LAB_DIR/net.key
-	openvpn-address 127.0.0.1:11194
-	keepalive 2 6
-	verb 4
-	EOC
-	cat >"$LAB_DIR/c1.conf" <<-EOC
-	client
-	dev tun
-	proto udp
-	remote 127.0.0.1 11194
-	nobind
-	remote-cert-tls server
-	ca $LAB_DIR/pki/ca.crt
-	cert $LAB_DIR/pki/client.crt
-	key $LAB_DIR/pki/client.key
-	tun-mtu 1400
-	keepalive 2 20
-	verb 3
-	plugin $PL_PLUGIN $LAB_DIR/natt-c1.conf
-	EOC
-	lab_bg c1 c1 "${PL_OPENVPN[@]}" --config "$LAB_DIR/c1.conf" >/dev/null
+	pl_client c1 c1
 	PL_CLIENT_PID=${LAB_PIDS[-1]}
 }
 
