@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "loop.h"
 #include "helper.h"
 #include "log.h"
 #include "privdrop.h"

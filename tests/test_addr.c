@@ -11,6 +11,7 @@
 #include <sys/un.h>
 
 #include "addr.h"
+#include "loop.h"
 #include "unit.h"
 
 static struct natt_cand cand6(const char *text, uint16_t port)

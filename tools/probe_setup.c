@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "addr.h"
+#include "loop.h"
 #include "conf.h"
 #include "keyfile.h"
 #include "probe.h"

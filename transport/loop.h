@@ -210,4 +210,29 @@ const struct natt_udp_info *natt_udp_info(const struct natt_udp *u);
 const struct natt_udp_stats *natt_udp_stats(const struct natt_udp *u);
 int natt_udp_fd(const struct natt_udp *u);
 
+/* Name resolution (loop_resolve.c). */
+struct natt_cand;
+
+/*
+ * Resolves host (a name, or a numeric IPv4 or IPv6 address without
+ * brackets) and port into a candidate of the given kind.  Of several
+ * addresses (a name with A and AAAA records) it takes the first IPv4
+ * address this host has a route to, else the first routed IPv6 address,
+ * else the first address: the rendezvous conversation is worth most over
+ * IPv4, where the NAT mapping it observes is the only public address we
+ * have, while global IPv6 addresses reach the peer as host candidates
+ * whichever family carries the registration (doc/ARCHITECTURE.md 5.11).
+ * Blocks while the resolver works: call it before the loop runs.  Returns
+ * NATT_OK, or NATT_ERR_INVALID with the resolver's reason in err (the
+ * caller names the setting and host).
+ */
+int natt_addr_resolve(const char *host, uint16_t port, uint8_t kind, struct natt_cand *c, char *err,
+		      size_t errlen);
+
+struct addrinfo;
+
+/* The entry of a getaddrinfo() list that natt_addr_resolve() takes (the
+ * order above), or NULL when none is IPv4 or IPv6. */
+const struct addrinfo *natt_addr_pick(const struct addrinfo *list);
+
 #endif
