@@ -130,18 +130,25 @@ static void from_openvpn(struct natt_bridge *b, struct bpeer *p, const uint8_t *
  * nothing, or an error such as ECONNREFUSED while OpenVPN restarts). */
 static int rx_batch(struct natt_bridge *b, int fd)
 {
+	int n;
+
+	for (int i = 0; i < RX_BATCH; i++) /* the only field recvmmsg() narrows */
+		b->rx_msg[i].msg_hdr.msg_namelen = sizeof(b->rx_src[i]);
+	n = recvmmsg(fd, b->rx_msg, RX_BATCH, MSG_DONTWAIT, NULL);
+	return n > 0 ? n : 0;
+}
+
+/* The receive vectors point at fixed buffers: set once. */
+static void rx_init(struct natt_bridge *b)
+{
 	for (int i = 0; i < RX_BATCH; i++) {
 		b->rx_iov[i] = (struct iovec){.iov_base = b->rx_buf[i], .iov_len = RECV_BUF};
 		b->rx_msg[i].msg_hdr = (struct msghdr){
 			.msg_name = &b->rx_src[i],
-			.msg_namelen = sizeof(b->rx_src[i]),
 			.msg_iov = &b->rx_iov[i],
 			.msg_iovlen = 1,
 		};
 	}
-	int n = recvmmsg(fd, b->rx_msg, RX_BATCH, MSG_DONTWAIT, NULL);
-
-	return n > 0 ? n : 0;
 }
 
 static void on_peer_socket(evutil_socket_t fd, short what, void *arg)
@@ -399,6 +406,7 @@ int natt_bridge_new(struct natt_bridge **out_bridge, struct event_base *base, bo
 		natt_bridge_free(b);
 		return NATT_ERR_NOMEM;
 	}
+	rx_init(b);
 	if (!server) {
 		b->listen_fd = udp_socket(openvpn, err, errlen);
 		b->listen_ev = b->listen_fd < 0

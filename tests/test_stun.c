@@ -65,19 +65,10 @@ static bool bytes_are(const struct natt_stun_bytes *b, const char *s)
 	return b->p != NULL && b->len == strlen(s) && memcmp(b->p, s, b->len) == 0;
 }
 
+/* An IPv4 server-reflexive candidate (natt_test_v4 of unit_main.c). */
 static struct natt_cand addr4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
-	struct natt_cand x;
-
-	memset(&x, 0, sizeof(x));
-	x.kind = NATT_CAND_SRFLX;
-	x.family = 4;
-	x.port = port;
-	x.addr[0] = a;
-	x.addr[1] = b;
-	x.addr[2] = c;
-	x.addr[3] = d;
-	return x;
+	return natt_test_v4(a, b, c, d, port, NATT_CAND_SRFLX);
 }
 
 static struct natt_cand addr6(const char *hex, uint16_t port)

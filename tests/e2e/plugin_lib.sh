@@ -41,6 +41,21 @@ pl_capture_start() {
 	sleep 1
 }
 
+# pl_captured_client FILE PINGS: with rb's WAN recorded into FILE, client c1
+# (behind rb) comes up and sends PINGS pings to the server through the
+# tunnel; each step is an ok/bad check.
+pl_captured_client() {
+	pl_capture_start rb wan "$1" || bad "capture did not start"
+	pl_client c1 c1
+	if pl_wait "$LAB_DIR/c1.log" 'Initialization Sequence Completed' 40; then
+		ok "client tunnel up while capturing"
+	else
+		bad "no tunnel: $(tail -n 3 "$LAB_DIR/c1.log")"
+	fi
+	pl_ping c1 10.8.0.1 "$2" 10 && ok "$2 pings through the tunnel" || bad "ping failed"
+	pl_capture_stop
+}
+
 pl_capture_stop() {
 	sleep 1
 	kill -INT "$PL_CAPTURE_PID"

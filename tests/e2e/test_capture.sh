@@ -34,15 +34,7 @@ pl_wire_segments s1 c1 # the capture shows what a wire would carry
 pl_server s1
 pl_wait "$LAB_DIR/server.log" 'registered with rendezvous' 15 || bad "server did not register"
 cap=$LAB_DIR/wan.pcapng
-pl_capture_start rb wan "$cap" || bad "capture did not start"
-pl_client c1 c1
-if pl_wait "$LAB_DIR/c1.log" 'Initialization Sequence Completed' 40; then
-	ok "client tunnel up while capturing"
-else
-	bad "no tunnel: $(tail -n 3 "$LAB_DIR/c1.log")"
-fi
-pl_ping c1 10.8.0.1 20 10 && ok "20 pings through the tunnel" || bad "ping failed"
-pl_capture_stop
+pl_captured_client "$cap" 20
 
 if [ -n "${NATT_SAVE_CAPTURE:-}" ]; then
 	cp "$cap" "$NATT_SAVE_CAPTURE/real-plugin.pcapng"

@@ -42,15 +42,7 @@ else
 	bad "no key log warning in server.log"
 fi
 cap=$LAB_DIR/wan.pcapng
-pl_capture_start rb wan "$cap" || bad "capture did not start"
-pl_client c1 c1
-if pl_wait "$LAB_DIR/c1.log" 'Initialization Sequence Completed' 40; then
-	ok "client tunnel up while capturing"
-else
-	bad "no tunnel: $(tail -n 3 "$LAB_DIR/c1.log")"
-fi
-pl_ping c1 10.8.0.1 10 10 && ok "10 pings through the tunnel" || bad "ping failed"
-pl_capture_stop
+pl_captured_client "$cap" 10
 
 mode=$(stat -c %a "$keylog" 2>/dev/null || echo missing)
 [ "$mode" = 600 ] && ok "key log mode 600" || bad "key log mode $mode"
